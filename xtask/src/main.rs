@@ -1,0 +1,80 @@
+//! `cargo xtask`: the project's automation, in Rust (the rust-analyzer pattern).
+//!
+//! Run `cargo xtask help` for the commands. xtask has no dependencies: each
+//! task is a sequence of cargo invocations through `std::process`.
+
+mod bench;
+mod step;
+
+use std::process::ExitCode;
+
+use step::Step;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+Commands:
+  ci             everything CI checks, cheapest first: fmt, clippy, test, doc
+  lint           cargo fmt --check and cargo clippy -D warnings
+  test [ARGS]    cargo test --workspace [ARGS]
+  bench [FILTER] run the criterion benches in benches/ and print one line per bench
+  help           this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match command {
+        "ci" => step::run_all("ci", &ci_steps()),
+        "lint" => step::run_all("lint", &lint_steps()),
+        "test" => step::run_all("test", &[test_step(rest)]),
+        "bench" => bench::run(rest.first().map(String::as_str)),
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn lint_steps() -> Vec<Step> {
+    vec![
+        Step::cargo("fmt", &["fmt", "--all", "--", "--check"]),
+        Step::cargo(
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    ]
+}
+
+fn test_step(extra: &[String]) -> Step {
+    let mut args = vec!["test", "--workspace"];
+    args.extend(extra.iter().map(String::as_str));
+    Step::cargo("test", &args)
+}
+
+fn ci_steps() -> Vec<Step> {
+    let mut steps = lint_steps();
+    steps.push(test_step(&[]));
+    steps.push(
+        Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+    );
+    steps
+}
