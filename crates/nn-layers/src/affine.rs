@@ -1,0 +1,266 @@
+//! Affine (fully connected) layer.
+
+use ndarray::{linalg::general_mat_mul, Array1, Array2, Axis, IxDyn};
+use nn_core::{init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Shape, Tensor};
+
+use crate::error::check_shape;
+use crate::reshape::reshaped;
+use crate::{Error, Layer, Mode, Result};
+
+/// Fully connected layer: Y = X·W + b, with W of shape (in, out) and b of
+/// shape (out,).
+///
+/// Backward, with ∂L/∂Y = G:
+/// ∂L/∂X = G·Wᵀ, ∂L/∂W = Xᵀ·G, ∂L/∂b = Σₙ Gₙ (sum over the batch).
+///
+/// Input of any rank is flattened to (N, −1), as the book's Affine does for
+/// image batches; ∂L/∂X comes back in the input's shape. A 1-D input (in,) is a
+/// single sample and gives a 1-D output (out,). Parameters: `weight`
+/// ([`ParamKind::Weight`]) and `bias`.
+#[derive(Debug, Clone)]
+pub struct Affine<T: Float> {
+    weight: Array2<T>,
+    bias: Array1<T>,
+    dweight: Array2<T>,
+    dbias: Array1<T>,
+    has_grad: bool,
+    cache: Option<Cache<T>>,
+}
+
+#[derive(Debug, Clone)]
+struct Cache<T> {
+    x: Array2<T>,
+    input_shape: Vec<usize>,
+}
+
+impl<T: Float> Affine<T> {
+    /// An affine layer with the given weight (in, out) and bias (out,).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the bias length is not the weight's
+    /// column count.
+    pub fn new(weight: Array2<T>, bias: Array1<T>) -> Result<Self> {
+        if bias.len() != weight.ncols() {
+            return Err(Error::invalid(
+                "Affine::new",
+                format!(
+                    "bias of shape {} does not fit weight of shape {}: expected ({},)",
+                    Shape::from(bias.shape()),
+                    Shape::from(weight.shape()),
+                    weight.ncols()
+                ),
+            ));
+        }
+        Ok(Affine {
+            dweight: Array2::zeros(weight.raw_dim()),
+            dbias: Array1::zeros(bias.raw_dim()),
+            weight,
+            bias,
+            has_grad: false,
+            cache: None,
+        })
+    }
+
+    /// An `inputs → outputs` layer with weights drawn by `init` (fan-in =
+    /// `inputs`) and zero biases.
+    ///
+    /// # Errors
+    /// As [`Init::sample`].
+    pub fn init<R: Rng + ?Sized>(
+        inputs: usize,
+        outputs: usize,
+        init: Init,
+        rng: &mut R,
+    ) -> Result<Self> {
+        let weight = init.sample((inputs, outputs), inputs, rng)?;
+        Self::new(weight, Array1::zeros(outputs))
+    }
+
+    /// W, shape (in, out).
+    pub fn weight(&self) -> &Array2<T> {
+        &self.weight
+    }
+
+    /// b, shape (out,).
+    pub fn bias(&self) -> &Array1<T> {
+        &self.bias
+    }
+
+    /// (∂L/∂W, ∂L/∂b) from the last backward pass.
+    pub fn grads(&self) -> Option<(&Array2<T>, &Array1<T>)> {
+        self.has_grad.then_some((&self.dweight, &self.dbias))
+    }
+
+    fn backward_inner(&mut self, dout: Tensor<T>, need_dx: bool) -> Result<Option<Tensor<T>>> {
+        let cache = self
+            .cache
+            .as_ref()
+            .ok_or(Error::NoForward { layer: "Affine" })?;
+        let (n, outputs) = (cache.x.nrows(), self.weight.ncols());
+        let expected: Vec<usize> = if cache.input_shape.len() == 1 {
+            vec![outputs]
+        } else {
+            vec![n, outputs]
+        };
+        check_shape("Affine", &expected, dout.shape())?;
+        let dout = reshaped(dout, (n, outputs));
+        general_mat_mul(T::one(), &cache.x.t(), &dout, T::zero(), &mut self.dweight);
+        self.dbias = dout.sum_axis(Axis(0));
+        self.has_grad = true;
+        Ok(need_dx.then(|| {
+            let dx = dout.dot(&self.weight.t());
+            reshaped(dx.into_dyn(), IxDyn(&cache.input_shape))
+        }))
+    }
+}
+
+impl<T: Float> Parameters<T> for Affine<T> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        let has_grad = self.has_grad;
+        f(Param {
+            name: "weight",
+            kind: ParamKind::Weight,
+            value: self.weight.view_mut().into_dyn(),
+            grad: has_grad.then(|| self.dweight.view_mut().into_dyn()),
+        });
+        f(Param {
+            name: "bias",
+            kind: ParamKind::Trainable,
+            value: self.bias.view_mut().into_dyn(),
+            grad: has_grad.then(|| self.dbias.view_mut().into_dyn()),
+        });
+    }
+}
+
+impl<T: Float> Layer<T> for Affine<T> {
+    fn kind(&self) -> &'static str {
+        "affine"
+    }
+
+    fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
+        let input_shape = x.shape().to_vec();
+        let (inputs, outputs) = self.weight.dim();
+        let (n, d) = match input_shape.as_slice() {
+            [] => (0, 0),
+            [d] => (1, *d),
+            [n, rest @ ..] => (*n, rest.iter().product()),
+        };
+        if input_shape.is_empty() || d != inputs {
+            return Err(Error::BadInput {
+                layer: "Affine",
+                got: Shape::from(input_shape),
+                expected: format!(
+                    "expected {inputs} features per sample for weight of shape ({inputs}, {outputs})"
+                ),
+            });
+        }
+        let x = reshaped(x, (n, d));
+        // Y = b broadcast over the rows, then Y += X·W in one matrix product.
+        let mut y = self
+            .bias
+            .broadcast((n, outputs))
+            .expect("bias (out,) broadcasts to (n, out)")
+            .to_owned();
+        general_mat_mul(T::one(), &x, &self.weight, T::one(), &mut y);
+        self.cache = (mode == Mode::Train).then_some(Cache {
+            x,
+            input_shape: input_shape.clone(),
+        });
+        Ok(if input_shape.len() == 1 {
+            reshaped(y.into_dyn(), IxDyn(&[outputs]))
+        } else {
+            y.into_dyn()
+        })
+    }
+
+    fn backward(&mut self, dout: Tensor<T>) -> Result<Tensor<T>> {
+        let dx = self.backward_inner(dout, true)?;
+        Ok(dx.expect("backward_inner returns dx when asked for it"))
+    }
+
+    fn backward_params_only(&mut self, dout: Tensor<T>) -> Result<()> {
+        self.backward_inner(dout, false).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array4};
+
+    fn layer() -> Affine<f64> {
+        Affine::new(
+            array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+            array![0.1, 0.2, 0.3],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn forward_and_backward_worked_by_hand() {
+        let mut a = layer();
+        let x = array![[1.0, 0.0], [1.0, 1.0]];
+        let y = a.forward(x.into_dyn(), Mode::Train).unwrap();
+        assert_eq!(y, array![[1.1, 2.2, 3.3], [5.1, 7.2, 9.3]].into_dyn());
+        let g = array![[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]];
+        let dx = a.backward(g.into_dyn()).unwrap();
+        // G·Wᵀ: row 0 = W[:,0] = (1, 4); row 1 = W[:,1] + W[:,2] = (5, 11).
+        assert_eq!(dx, array![[1.0, 4.0], [5.0, 11.0]].into_dyn());
+        let (dw, db) = a.grads().unwrap();
+        // Xᵀ·G = [[1, 1, 1], [0, 1, 1]]; Σ G = (1, 1, 1).
+        assert_eq!(dw, array![[1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]);
+        assert_eq!(db, array![1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn single_sample_and_image_batches_keep_their_shapes() {
+        let mut a = layer();
+        let y = a.forward(array![1.0, 1.0].into_dyn(), Mode::Train).unwrap();
+        assert_eq!(y, array![5.1, 7.2, 9.3].into_dyn());
+        let dx = a.backward(array![1.0, 0.0, 0.0].into_dyn()).unwrap();
+        assert_eq!(dx, array![1.0, 4.0].into_dyn());
+
+        let x = Array4::from_elem((3, 2, 1, 1), 1.0).into_dyn();
+        let y = a.forward(x, Mode::Train).unwrap();
+        assert_eq!(y.shape(), &[3, 3]);
+        let dx = a.backward(Tensor::ones(IxDyn(&[3, 3]))).unwrap();
+        assert_eq!(dx.shape(), &[3, 2, 1, 1]);
+    }
+
+    #[test]
+    fn params_only_backward_fills_the_same_gradients() {
+        let (mut a, mut b) = (layer(), layer());
+        let x = array![[0.3, -1.0], [2.0, 0.5]].into_dyn();
+        let g = array![[1.0, -2.0, 0.5], [0.0, 1.0, 3.0]].into_dyn();
+        a.forward(x.clone(), Mode::Train).unwrap();
+        b.forward(x, Mode::Train).unwrap();
+        a.backward(g.clone()).unwrap();
+        b.backward_params_only(g).unwrap();
+        assert_eq!(a.grads(), b.grads());
+    }
+
+    #[test]
+    fn errors_name_the_shapes() {
+        let mut a = layer();
+        let err = a
+            .forward(array![[1.0, 2.0, 3.0]].into_dyn(), Mode::Train)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Affine.forward: input of shape (1, 3) does not fit: expected 2 features per sample for weight of shape (2, 3)"
+        );
+        let err = a.backward(array![[1.0, 2.0, 3.0]].into_dyn()).unwrap_err();
+        assert!(matches!(err, Error::NoForward { .. }));
+        a.forward(array![[1.0, 2.0]].into_dyn(), Mode::Train)
+            .unwrap();
+        let err = a.backward(array![[1.0, 2.0]].into_dyn()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Affine.backward: gradient of shape (1, 2) does not match the forward output of shape (1, 3)"
+        );
+        let err = Affine::new(array![[1.0, 2.0]], array![1.0]).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("bias of shape (1,) does not fit weight of shape (1, 2)"));
+    }
+}

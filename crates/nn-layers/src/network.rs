@@ -1,0 +1,285 @@
+//! A classifier: layers, softmax-with-loss on top, optional L2 weight decay.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Axis, CowArray, Dimension, Ix2};
+use nn_core::{Float, Param, ParamKind, Parameters, Tensor};
+
+use crate::gradient_check::numerical_param_gradients;
+use crate::targets::argmax;
+use crate::{Error, Layer, Mode, Result, Sequential, SoftmaxWithLoss, Targets};
+
+/// Samples per forward pass in [`Network::accuracy`]: bounds the memory of
+/// evaluating a large test set with a convolutional network.
+pub const EVAL_BATCH: usize = 100;
+
+/// A classification network: a [`Sequential`] stack producing class scores,
+/// [`SoftmaxWithLoss`] on top, and L2 weight decay λ.
+///
+/// The loss is L = cross-entropy + ½λ Σ ‖W‖² over every
+/// [`ParamKind::Weight`] parameter, and [`gradient`](Network::gradient) adds
+/// λW to those weights' gradients to match. The book's `TwoLayerNet`,
+/// `MultiLayerNet(Extend)` and the conv nets are all built as a `Network`
+/// ([`crate::TwoLayerNet::build`], [`crate::MultiLayerNet::build`]).
+///
+/// Inputs are taken as anything that converts into a `CowArray` (`&array`,
+/// `array`, `array.view()`): a borrowed input is copied once into the first
+/// layer, an owned one is moved.
+pub struct Network<T: Float> {
+    layers: Sequential<T>,
+    head: SoftmaxWithLoss<T>,
+    weight_decay: f64,
+    metadata: BTreeMap<String, String>,
+}
+
+impl<T: Float> std::fmt::Debug for Network<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("layers", &self.layers)
+            .field("weight_decay", &self.weight_decay)
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+fn owned<'a, T: Float + 'a, D: Dimension>(x: impl Into<CowArray<'a, T, D>>) -> Tensor<T> {
+    x.into().into_owned().into_dyn()
+}
+
+impl<T: Float> Network<T> {
+    /// A network of `layers` with no weight decay.
+    pub fn new(layers: Sequential<T>) -> Self {
+        Network {
+            layers,
+            head: SoftmaxWithLoss::new(),
+            weight_decay: 0.0,
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the L2 weight-decay coefficient λ.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] unless λ ≥ 0 and finite.
+    pub fn with_weight_decay(mut self, lambda: f64) -> Result<Self> {
+        if !(lambda.is_finite() && lambda >= 0.0) {
+            return Err(Error::invalid(
+                "Network::with_weight_decay",
+                format!("λ must be finite and ≥ 0, got {lambda}"),
+            ));
+        }
+        self.weight_decay = lambda;
+        Ok(self)
+    }
+
+    /// Attaches a description of the architecture (saved with checkpoints).
+    pub fn with_metadata(mut self, metadata: BTreeMap<String, String>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// The architecture description given by the builder.
+    pub fn metadata(&self) -> &BTreeMap<String, String> {
+        &self.metadata
+    }
+
+    /// λ.
+    pub fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+
+    /// The layers.
+    pub fn layers(&self) -> &Sequential<T> {
+        &self.layers
+    }
+
+    /// The layers, mutably.
+    pub fn layers_mut(&mut self) -> &mut Sequential<T> {
+        &mut self.layers
+    }
+
+    /// Class scores (before softmax) in the given mode.
+    ///
+    /// # Errors
+    /// A layer's error, wrapped with its name.
+    pub fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
+        self.layers.forward(x, mode)
+    }
+
+    /// Class scores for `x` in inference mode: (N, classes), or (classes,) for
+    /// a single sample.
+    ///
+    /// # Errors
+    /// A layer's error, wrapped with its name.
+    pub fn predict<'a, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+    ) -> Result<Tensor<T>>
+    where
+        T: 'a,
+    {
+        self.forward(owned(x), Mode::Inference)
+    }
+
+    /// The loss in inference mode (the book's `loss`).
+    ///
+    /// # Errors
+    /// Shape and label errors.
+    pub fn loss<'a, 't, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+        t: impl Into<Targets<'t, T>>,
+    ) -> Result<T>
+    where
+        T: 'a + 't,
+    {
+        self.loss_in(owned(x), t.into(), Mode::Inference)
+    }
+
+    /// The loss L = cross-entropy + ½λ Σ‖W‖² in the given mode.
+    ///
+    /// # Errors
+    /// Shape and label errors.
+    pub fn loss_in(&mut self, x: Tensor<T>, t: Targets<'_, T>, mode: Mode) -> Result<T> {
+        let scores = self.forward(x, mode)?;
+        let data = self.head.forward(scores, t)?;
+        Ok(data + self.decay_term())
+    }
+
+    fn decay_term(&mut self) -> T {
+        if self.weight_decay == 0.0 {
+            return T::zero();
+        }
+        let mut sum = T::zero();
+        self.layers.visit_params(&mut |p| {
+            if p.kind == ParamKind::Weight {
+                sum += p.value.iter().map(|&w| w * w).sum::<T>();
+            }
+        });
+        T::cast(0.5 * self.weight_decay) * sum
+    }
+
+    /// Fraction of samples whose highest score is the target class, in
+    /// inference mode, evaluated [`EVAL_BATCH`] samples at a time.
+    ///
+    /// # Errors
+    /// Shape and label errors.
+    pub fn accuracy<'a, 't, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+        t: impl Into<Targets<'t, T>>,
+    ) -> Result<f64>
+    where
+        T: 'a + 't,
+    {
+        let x = x.into().into_dyn();
+        let t = t.into();
+        let single = x.ndim() == 1;
+        let n = if single { 1 } else { x.shape()[0] };
+        if n == 0 {
+            return Ok(0.0);
+        }
+        let mut correct = 0;
+        for start in (0..n).step_by(EVAL_BATCH) {
+            let end = (start + EVAL_BATCH).min(n);
+            let chunk = if single {
+                x.to_owned()
+            } else {
+                x.slice_axis(Axis(0), (start..end).into()).to_owned()
+            };
+            let scores = self.forward(chunk, Mode::Inference)?;
+            let scores = if single {
+                scores.insert_axis(Axis(0))
+            } else {
+                scores
+            };
+            let shape = nn_core::Shape::from(scores.shape());
+            let scores = scores
+                .into_dimensionality::<Ix2>()
+                .map_err(|_| Error::BadInput {
+                    layer: "Network",
+                    got: shape,
+                    expected: "the network should produce (batch, classes) scores".into(),
+                })?;
+            let chunk_t = t.slice(start, end);
+            chunk_t.check("Network::accuracy", scores.shape()[0], scores.shape()[1])?;
+            correct += scores
+                .outer_iter()
+                .enumerate()
+                .filter(|(i, row)| argmax(row.view()) == chunk_t.class(*i))
+                .count();
+        }
+        Ok(correct as f64 / n as f64)
+    }
+
+    /// Back-propagation: a training-mode forward pass and a backward pass that
+    /// leave ∂L/∂θ in every layer (lent by [`Parameters::visit_params`], copied
+    /// by [`grads`](Network::grads)), λW added for weights. Returns the loss.
+    ///
+    /// # Errors
+    /// Shape and label errors.
+    pub fn gradient<'a, 't, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+        t: impl Into<Targets<'t, T>>,
+    ) -> Result<T>
+    where
+        T: 'a + 't,
+    {
+        let loss = self.loss_in(owned(x), t.into(), Mode::Train)?;
+        let dout = self.head.backward()?;
+        self.layers.backward_params_only(dout)?;
+        if self.weight_decay != 0.0 {
+            let lambda = T::cast(self.weight_decay);
+            self.layers.visit_params(&mut |p| {
+                if let (ParamKind::Weight, Some(mut g)) = (p.kind, p.grad) {
+                    g.scaled_add(lambda, &p.value);
+                }
+            });
+        }
+        Ok(loss)
+    }
+
+    /// ∂L/∂θ by central differences for every trainable parameter (the book's
+    /// `numerical_gradient`), with the training-mode loss. Slow: two forward
+    /// passes per scalar parameter. Fix dropout masks first
+    /// ([`set_fixed_masks`](Network::set_fixed_masks)) if the network has any.
+    ///
+    /// # Errors
+    /// Shape and label errors.
+    pub fn numerical_gradient<'a, 't, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+        t: impl Into<Targets<'t, T>>,
+    ) -> Result<BTreeMap<String, Tensor<T>>>
+    where
+        T: 'a + 't,
+    {
+        let x = owned(x);
+        let t = t.into();
+        numerical_param_gradients(self, |net| net.loss_in(x.clone(), t, Mode::Train))
+    }
+
+    /// Copies of the gradients of the last [`gradient`](Network::gradient)
+    /// call, by parameter name.
+    pub fn grads(&mut self) -> BTreeMap<String, Tensor<T>> {
+        let mut out = BTreeMap::new();
+        self.visit_params(&mut |p| {
+            if let Some(g) = p.grad {
+                out.insert(p.name.to_string(), g.to_owned());
+            }
+        });
+        out
+    }
+
+    /// Fixes (or releases) every dropout mask; see [`Layer::set_fixed_mask`].
+    pub fn set_fixed_masks(&mut self, fixed: bool) {
+        self.layers.set_fixed_mask(fixed);
+    }
+}
+
+impl<T: Float> Parameters<T> for Network<T> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        self.layers.visit_params(f);
+    }
+}

@@ -1,0 +1,106 @@
+//! ReLU layer.
+
+use ndarray::{ArrayD, Zip};
+use nn_core::{Float, Parameters, Tensor};
+
+use crate::error::check_shape;
+use crate::{Error, Layer, Mode, Result};
+
+/// Rectified linear unit: y = max(0, x); ∂L/∂x = ∂L/∂y where x > 0, else 0.
+///
+/// Keeps a boolean mask of x > 0 from the training forward pass. Unlike the
+/// notes' `Relu.backward`, which zeroes entries of the caller's `dout` in
+/// place, this layer owns the `dout` it is given.
+#[derive(Debug, Clone, Default)]
+pub struct Relu {
+    mask: Option<ArrayD<bool>>,
+}
+
+impl Relu {
+    /// A ReLU layer.
+    pub fn new() -> Self {
+        Relu::default()
+    }
+}
+
+impl<T: Float> Parameters<T> for Relu {}
+
+impl<T: Float> Layer<T> for Relu {
+    fn kind(&self) -> &'static str {
+        "relu"
+    }
+
+    fn forward(&mut self, mut x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
+        let zero = T::zero();
+        if mode == Mode::Inference {
+            self.mask = None;
+            x.mapv_inplace(|v| if v > zero { v } else { zero });
+            return Ok(x);
+        }
+        let mut mask = match self.mask.take() {
+            Some(m) if m.shape() == x.shape() => m,
+            _ => ArrayD::from_elem(x.raw_dim(), false),
+        };
+        Zip::from(&mut x).and(&mut mask).for_each(|v, m| {
+            *m = *v > zero;
+            if !*m {
+                *v = zero;
+            }
+        });
+        self.mask = Some(mask);
+        Ok(x)
+    }
+
+    fn backward(&mut self, mut dout: Tensor<T>) -> Result<Tensor<T>> {
+        let mask = self
+            .mask
+            .as_ref()
+            .ok_or(Error::NoForward { layer: "Relu" })?;
+        check_shape("Relu", mask.shape(), dout.shape())?;
+        let zero = T::zero();
+        Zip::from(&mut dout)
+            .and(mask)
+            .for_each(|d, &m| *d = if m { *d } else { zero });
+        Ok(dout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn forward_and_backward_by_hand() {
+        let mut relu = Relu::new();
+        let x = array![[1.0, -0.5], [-2.0, 3.0]].into_dyn();
+        let y = relu.forward(x, Mode::Train).unwrap();
+        assert_eq!(y, array![[1.0, 0.0], [0.0, 3.0]].into_dyn());
+        let dout = array![[10.0, 20.0], [30.0, 40.0]].into_dyn();
+        let kept = dout.clone();
+        let dx = relu.backward(dout.clone()).unwrap();
+        assert_eq!(dx, array![[10.0, 0.0], [0.0, 40.0]].into_dyn());
+        // The caller's copy of dout is untouched (the notes' version zeroes it).
+        assert_eq!(dout, kept);
+    }
+
+    #[test]
+    fn zero_input_has_zero_gradient_and_mode_matters() {
+        let mut relu = Relu::new();
+        let y = relu
+            .forward(array![0.0_f32, 2.0].into_dyn(), Mode::Inference)
+            .unwrap();
+        assert_eq!(y, array![0.0, 2.0].into_dyn());
+        let err = Layer::<f32>::backward(&mut relu, array![1.0, 1.0].into_dyn()).unwrap_err();
+        assert!(matches!(err, Error::NoForward { layer: "Relu" }));
+        relu.forward(array![0.0_f32, 2.0].into_dyn(), Mode::Train)
+            .unwrap();
+        let dx = relu.backward(array![5.0_f32, 5.0].into_dyn()).unwrap();
+        assert_eq!(dx, array![0.0, 5.0].into_dyn());
+        let err = relu.backward(array![5.0_f32].into_dyn()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Relu.backward: gradient of shape (1,) does not match the forward output of shape (2,)"
+        );
+    }
+}

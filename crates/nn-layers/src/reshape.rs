@@ -1,0 +1,18 @@
+//! Owned reshapes that copy only when the data is not already row-major.
+
+use ndarray::{Array, ShapeArg};
+use nn_core::{Float, Tensor};
+
+/// `x` reshaped to `shape`, reusing its buffer when it is in standard
+/// (row-major, contiguous) layout and copying once otherwise.
+///
+/// The caller guarantees that `shape` holds exactly `x.len()` elements.
+pub(crate) fn reshaped<T: Float, Sh: ShapeArg>(x: Tensor<T>, shape: Sh) -> Array<T, Sh::Dim> {
+    let x = if x.is_standard_layout() {
+        x
+    } else {
+        x.as_standard_layout().into_owned()
+    };
+    x.into_shape_with_order(shape)
+        .expect("callers pass a shape with the tensor's element count; the data is row-major")
+}

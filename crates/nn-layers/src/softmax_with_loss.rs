@@ -1,0 +1,223 @@
+//! Softmax followed by cross-entropy: the output layer of a classifier.
+
+use ndarray::{Array1, Array2, Axis, IxDyn};
+use nn_core::{Float, Shape, Tensor};
+
+use crate::reshape::reshaped;
+use crate::{Error, Result, Targets};
+
+/// Softmax and cross-entropy in one layer:
+/// L = −(1/N) Σₙ Σₖ tₙₖ log yₙₖ with y = softmax(x) row by row, and
+/// ∂L/∂x = (y − t)/N.
+///
+/// The log is taken of the softmax directly, log yₖ = xₖ − c − log Σⱼ exp(xⱼ − c)
+/// (c the row maximum), which is exact and finite for any finite scores. So,
+/// unlike the book's layer, no 10⁻⁷ guard enters the loss, and (y − t)/N is
+/// its exact gradient (with the guard the loss differs from what backward
+/// differentiates by up to 10⁻⁷/y). [`nn_core::loss::cross_entropy_error`]
+/// keeps the book's guarded form for probability inputs.
+///
+/// Scores are (N, classes), or (classes,) for a single sample.
+///
+/// ```
+/// use ndarray::array;
+/// use nn_layers::{SoftmaxWithLoss, Targets};
+///
+/// let mut head = SoftmaxWithLoss::new();
+/// let loss = head.forward(array![[0.0, 0.0]].into_dyn(), Targets::Labels(&[1]))?;
+/// assert!((loss - 2.0_f64.ln()).abs() < 1e-15);
+/// assert_eq!(head.backward()?, array![[0.5, -0.5]].into_dyn()); // (y − t)/N
+/// # Ok::<(), nn_layers::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SoftmaxWithLoss<T: Float> {
+    cache: Option<Cache<T>>,
+}
+
+#[derive(Debug, Clone)]
+struct Cache<T> {
+    /// Softmax of the scores, (N, classes).
+    y: Array2<T>,
+    target: OwnedTargets<T>,
+    input_shape: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+enum OwnedTargets<T> {
+    Labels(Vec<usize>),
+    OneHot(Array2<T>),
+}
+
+impl<T: Float> Default for SoftmaxWithLoss<T> {
+    fn default() -> Self {
+        SoftmaxWithLoss { cache: None }
+    }
+}
+
+impl<T: Float> SoftmaxWithLoss<T> {
+    /// The layer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The mean cross-entropy of softmax(`scores`) against `targets`; keeps
+    /// what backward needs.
+    ///
+    /// # Errors
+    /// [`Error::BadInput`] for scores that are not 1-D or 2-D; label count,
+    /// range or one-hot shape errors from [`Targets::check`].
+    pub fn forward<'t>(
+        &mut self,
+        scores: Tensor<T>,
+        targets: impl Into<Targets<'t, T>>,
+    ) -> Result<T>
+    where
+        T: 't,
+    {
+        let targets = targets.into();
+        let input_shape = scores.shape().to_vec();
+        let (n, classes) = match input_shape.as_slice() {
+            [c] => (1, *c),
+            [n, c] => (*n, *c),
+            _ => {
+                return Err(Error::BadInput {
+                    layer: "SoftmaxWithLoss",
+                    got: Shape::from(input_shape),
+                    expected: "expected scores of shape (classes,) or (batch, classes)".into(),
+                })
+            }
+        };
+        targets.check("SoftmaxWithLoss.forward", n, classes)?;
+        let mut y = reshaped(scores, (n, classes));
+        let mut total = T::zero();
+        for (i, mut row) in y.outer_iter_mut().enumerate() {
+            let c = row.fold(T::neg_infinity(), |m, &v| m.max(v));
+            row.mapv_inplace(|v| v - c);
+            // row now holds x − c; log yₖ = (xₖ − c) − log Σ exp(xⱼ − c).
+            let log_sum = row.mapv(T::exp).sum().ln();
+            total += match targets {
+                Targets::Labels(l) => row[l[i]] - log_sum,
+                Targets::OneHot(t) => row
+                    .iter()
+                    .zip(t.row(i))
+                    .filter(|(_, &tk)| tk != T::zero())
+                    .map(|(&xk, &tk)| tk * (xk - log_sum))
+                    .sum(),
+            };
+            row.mapv_inplace(|v| (v - log_sum).exp());
+        }
+        let target = match targets {
+            Targets::Labels(l) => OwnedTargets::Labels(l.to_vec()),
+            Targets::OneHot(t) => OwnedTargets::OneHot(t.to_owned()),
+        };
+        self.cache = Some(Cache {
+            y,
+            target,
+            input_shape,
+        });
+        Ok(-total / T::cast(n as f64))
+    }
+
+    /// ∂L/∂scores = (y − t)/N, in the scores' shape.
+    ///
+    /// # Errors
+    /// [`Error::NoForward`] before any forward.
+    pub fn backward(&self) -> Result<Tensor<T>> {
+        let cache = self.cache.as_ref().ok_or(Error::NoForward {
+            layer: "SoftmaxWithLoss",
+        })?;
+        let mut dx = cache.y.clone();
+        match &cache.target {
+            OwnedTargets::Labels(l) => {
+                for (mut row, &label) in dx.outer_iter_mut().zip(l) {
+                    row[label] -= T::one();
+                }
+            }
+            OwnedTargets::OneHot(t) => dx -= t,
+        }
+        dx /= T::cast(dx.nrows() as f64);
+        Ok(reshaped(dx.into_dyn(), IxDyn(&cache.input_shape)))
+    }
+
+    /// The softmax probabilities of the last forward pass, (N, classes).
+    pub fn probabilities(&self) -> Option<&Array2<T>> {
+        self.cache.as_ref().map(|c| &c.y)
+    }
+
+    /// The predicted class of each sample of the last forward pass.
+    pub fn predictions(&self) -> Option<Array1<usize>> {
+        let y = self.probabilities()?;
+        Some(y.map_axis(Axis(1), crate::targets::argmax))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn loss_equals_cross_entropy_of_the_softmax() {
+        let x = array![[0.3, 2.9, 4.0], [1010.0, 1000.0, 990.0]];
+        let mut head = SoftmaxWithLoss::new();
+        let loss = head.forward(x.clone().into_dyn(), &[2, 1]).unwrap();
+        // By hand from the notes' softmax values: y₀₂ = 0.73659691,
+        // y₁₁ = 4.53978686e−5 (computed exactly as −(−10 − log(1 + e⁻¹⁰ + e⁻²⁰))).
+        let l0 = -(0.73659691_f64).ln();
+        let l1 = 10.0 + (1.0 + (-10.0_f64).exp() + (-20.0_f64).exp()).ln();
+        assert!((loss - (l0 + l1) / 2.0).abs() < 1e-8, "{loss}");
+        let one_hot = array![[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]];
+        let loss_oh = head.forward(x.into_dyn(), &one_hot).unwrap();
+        assert!((loss - loss_oh).abs() < 1e-14);
+    }
+
+    #[test]
+    fn backward_is_y_minus_t_over_n_for_both_target_forms() {
+        let x = array![[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]].into_dyn();
+        let mut head = SoftmaxWithLoss::new();
+        head.forward(x.clone(), &[0, 2]).unwrap();
+        let y = head.probabilities().unwrap().clone();
+        let dx = head.backward().unwrap();
+        let t = array![[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
+        assert_eq!(dx, ((&y - &t) / 2.0).into_dyn());
+        head.forward(x, &t).unwrap();
+        assert_eq!(head.backward().unwrap(), ((&y - &t) / 2.0).into_dyn());
+        assert_eq!(head.predictions().unwrap(), array![2, 0]);
+    }
+
+    #[test]
+    fn a_single_sample_is_a_batch_of_one() {
+        let mut head = SoftmaxWithLoss::new();
+        let loss = head
+            .forward(array![0.0, 0.0, 0.0, 0.0].into_dyn(), &[3])
+            .unwrap();
+        assert!((loss - 4.0_f64.ln()).abs() < 1e-15);
+        assert_eq!(
+            head.backward().unwrap(),
+            array![0.25, 0.25, 0.25, -0.75].into_dyn()
+        );
+    }
+
+    #[test]
+    fn label_errors_name_the_shapes() {
+        let mut head = SoftmaxWithLoss::<f32>::new();
+        let err = head
+            .forward(Tensor::zeros(IxDyn(&[3, 10])), &[1, 2])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "SoftmaxWithLoss.forward: 2 labels for a batch of 3 (scores of shape (3, 10))"
+        );
+        let err = head
+            .forward(Tensor::zeros(IxDyn(&[1, 10])), &[10])
+            .unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("label 10 of sample 0 is out of range for 10 classes"));
+        let err = head
+            .forward(Tensor::zeros(IxDyn(&[2, 2, 2])), &[1, 2])
+            .unwrap_err();
+        assert!(err.to_string().contains("input of shape (2, 2, 2)"));
+        assert!(SoftmaxWithLoss::<f32>::new().backward().is_err());
+    }
+}
