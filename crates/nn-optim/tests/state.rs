@@ -1,0 +1,128 @@
+//! Per-parameter state: created lazily by name, checked against shapes,
+//! exported and restored.
+
+use ndarray::{array, ArrayD, IxDyn};
+use nn_core::{Param, ParamKind, Parameters};
+use nn_optim::{by_name, Adam, AdamConfig, Error, Optimizer, Sgd, SgdConfig};
+
+/// Two parameters with fixed gradients and a buffer that must not move.
+struct Toy {
+    w: ArrayD<f64>,
+    b: ArrayD<f64>,
+    running: ArrayD<f64>,
+    gw: ArrayD<f64>,
+    gb: ArrayD<f64>,
+}
+
+impl Parameters<f64> for Toy {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>)) {
+        f(Param {
+            name: "w",
+            kind: ParamKind::Weight,
+            value: self.w.view_mut(),
+            grad: Some(self.gw.view_mut()),
+        });
+        f(Param {
+            name: "b",
+            kind: ParamKind::Trainable,
+            value: self.b.view_mut(),
+            grad: Some(self.gb.view_mut()),
+        });
+        f(Param {
+            name: "running",
+            kind: ParamKind::Buffer,
+            value: self.running.view_mut(),
+            grad: None,
+        });
+    }
+}
+
+fn toy() -> Toy {
+    Toy {
+        w: array![[1.0, 2.0], [3.0, 4.0]].into_dyn(),
+        b: array![0.5].into_dyn(),
+        running: array![7.0].into_dyn(),
+        gw: array![[1.0, -1.0], [0.5, 0.0]].into_dyn(),
+        gb: array![2.0].into_dyn(),
+    }
+}
+
+#[test]
+fn step_updates_trainable_parameters_and_leaves_buffers() {
+    let mut model = toy();
+    Sgd::new(SgdConfig { lr: 0.1 })
+        .unwrap()
+        .step(&mut model)
+        .unwrap();
+    assert_eq!(model.w, array![[0.9, 2.1], [2.95, 4.0]].into_dyn());
+    assert_eq!(model.b, array![0.3].into_dyn());
+    assert_eq!(model.running, array![7.0].into_dyn());
+}
+
+#[test]
+fn state_is_keyed_by_name_and_survives_a_round_trip() {
+    let mut a = Adam::<f64>::new(AdamConfig::default()).unwrap();
+    let (mut m1, mut m2) = (toy(), toy());
+    a.step(&mut m1).unwrap();
+    a.step(&mut m1).unwrap();
+    let state = a.state();
+    let names: Vec<&str> = state.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["m.b", "m.w", "t.b", "t.w", "v.b", "v.w"]);
+    assert_eq!(state[2].1, ndarray::arr0(2.0).into_dyn());
+
+    // A fresh Adam given that state continues exactly where `a` is.
+    let mut b = Adam::<f64>::new(AdamConfig::default()).unwrap();
+    b.load_state(state).unwrap();
+    m2.w.assign(&m1.w);
+    m2.b.assign(&m1.b);
+    a.step(&mut m1).unwrap();
+    b.step(&mut m2).unwrap();
+    assert_eq!(m1.w, m2.w);
+    assert_eq!(m1.b, m2.b);
+}
+
+#[test]
+fn shape_errors_name_the_parameter() {
+    let mut adam = Adam::<f64>::new(AdamConfig::default()).unwrap();
+    let mut w = ArrayD::zeros(IxDyn(&[2, 2]));
+    let err = adam
+        .update("w", w.view_mut(), ArrayD::zeros(IxDyn(&[2])).view())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Adam: gradient of `w` has shape (2,) but the parameter has shape (2, 2)"
+    );
+    adam.update("w", w.view_mut(), ArrayD::zeros(IxDyn(&[2, 2])).view())
+        .unwrap();
+    let mut w3 = ArrayD::zeros(IxDyn(&[3]));
+    let err = adam
+        .update("w", w3.view_mut(), ArrayD::zeros(IxDyn(&[3])).view())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Adam: state `m` of `w` has shape (2, 2) but the parameter has shape (3,)"
+    );
+    let err = adam
+        .load_state(vec![("q.w".into(), ArrayD::zeros(IxDyn(&[1])))])
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownState { .. }), "{err}");
+}
+
+#[test]
+fn constructors_reject_bad_hyper_parameters() {
+    assert!(Sgd::new(SgdConfig { lr: 0.0 }).is_err());
+    assert!(Adam::<f32>::new(AdamConfig {
+        beta1: 1.0,
+        ..AdamConfig::default()
+    })
+    .is_err());
+    for name in nn_optim::OPTIMIZER_NAMES {
+        assert!(by_name::<f32>(name, Some(0.1)).is_ok(), "{name}");
+        assert!(by_name::<f32>(name, Some(-1.0)).is_err(), "{name}");
+    }
+    let err = by_name::<f32>("lion", None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "by_name: unknown optimizer `lion`; expected one of sgd, momentum, nesterov, adagrad, rmsprop, adam"
+    );
+}
