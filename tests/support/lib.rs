@@ -16,3 +16,37 @@ pub fn data_dir_or_skip(what: &str) -> Option<PathBuf> {
         }
     }
 }
+
+/// The thread counts benchmarks compare side by side: 1 and 2 (this
+/// project's reference machine has two cores).
+pub const BENCH_THREADS: [usize; 2] = [1, 2];
+
+/// A rayon pool of `threads` threads. Benchmarks run their timing loops
+/// inside `pool.install`, as the trainer does: a `rayon::join` issued from a
+/// thread outside the pool must hand its work over and sleep, which costs far
+/// more than the join itself.
+pub fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool of 1 or 2 threads can always be built")
+}
+
+/// Runs `f` `iters` times inside `pool`, with its threads kept warm
+/// ([`nn_core::with_warm_workers`], as the trainer does), and returns the time
+/// taken: the body of a criterion `iter_custom`.
+pub fn time_in_pool<F: FnMut() + Send>(
+    pool: &rayon::ThreadPool,
+    iters: u64,
+    mut f: F,
+) -> std::time::Duration {
+    pool.install(|| {
+        nn_core::with_warm_workers(|| {
+            let start = std::time::Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            start.elapsed()
+        })
+    })
+}

@@ -17,7 +17,8 @@ Commands:
   ci             everything CI checks, cheapest first: fmt, clippy, test, doc
   lint           cargo fmt --check and cargo clippy -D warnings
   test [ARGS]    cargo test --workspace [ARGS]
-  bench [FILTER] run the criterion benches in benches/ and print one line per bench
+  bench [FILTER] run the criterion benches in benches/ (FILTER: a regex over bench
+                 ids such as `two_layer_net`) and print one line per bench
   help           this text
 ";
 

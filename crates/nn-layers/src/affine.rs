@@ -1,7 +1,7 @@
 //! Affine (fully connected) layer.
 
-use ndarray::{linalg::general_mat_mul, Array1, Array2, Axis, IxDyn};
-use nn_core::{init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Shape, Tensor};
+use ndarray::{Array1, Array2, Axis, IxDyn};
+use nn_core::{gemm, init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Shape, Tensor};
 
 use crate::error::check_shape;
 use crate::reshape::reshaped;
@@ -104,13 +104,27 @@ impl<T: Float> Affine<T> {
         };
         check_shape("Affine", &expected, dout.shape())?;
         let dout = reshaped(dout, (n, outputs));
-        general_mat_mul(T::one(), &cache.x.t(), &dout, T::zero(), &mut self.dweight);
+        gemm(
+            T::one(),
+            &cache.x.t(),
+            &dout.view(),
+            T::zero(),
+            &mut self.dweight.view_mut(),
+        )?;
         self.dbias = dout.sum_axis(Axis(0));
         self.has_grad = true;
-        Ok(need_dx.then(|| {
-            let dx = dout.dot(&self.weight.t());
-            reshaped(dx.into_dyn(), IxDyn(&cache.input_shape))
-        }))
+        if !need_dx {
+            return Ok(None);
+        }
+        let mut dx = Array2::zeros((n, self.weight.nrows()));
+        gemm(
+            T::one(),
+            &dout.view(),
+            &self.weight.t(),
+            T::zero(),
+            &mut dx.view_mut(),
+        )?;
+        Ok(Some(reshaped(dx.into_dyn(), IxDyn(&cache.input_shape))))
     }
 }
 
@@ -161,7 +175,13 @@ impl<T: Float> Layer<T> for Affine<T> {
             .broadcast((n, outputs))
             .expect("bias (out,) broadcasts to (n, out)")
             .to_owned();
-        general_mat_mul(T::one(), &x, &self.weight, T::one(), &mut y);
+        gemm(
+            T::one(),
+            &x.view(),
+            &self.weight.view(),
+            T::one(),
+            &mut y.view_mut(),
+        )?;
         self.cache = (mode == Mode::Train).then_some(Cache {
             x,
             input_shape: input_shape.clone(),

@@ -1,0 +1,171 @@
+//! Matrix products split across the rayon thread pool.
+
+use ndarray::{linalg::general_mat_mul, ArrayView2, ArrayViewMut2, Axis};
+
+use crate::{Error, Float, Result, Shape};
+
+/// Products with fewer multiply-adds than this run on one thread: below it,
+/// handing work to another thread costs more than it saves.
+const PARALLEL_MIN_MACS: usize = 1 << 18;
+
+/// Rows (or columns) per piece are kept a multiple of this, so that pieces
+/// fill whole kernel tiles (matrixmultiply's f32 and f64 AVX/FMA kernels work
+/// on 8×8 and 8×4 tiles).
+const ALIGN: usize = 8;
+
+/// General matrix product C ← α·A·B + β·C (β = 0 overwrites C).
+///
+/// Large products are split across the current rayon pool: C's rows are
+/// halved recursively (or its columns, when C has few rows but many columns)
+/// and each piece is computed by `matrixmultiply` on one thread. Every element
+/// of C is still one dot product over the whole of K in the same order, so the
+/// result is **bit-for-bit the same whatever the number of threads**. Run
+/// inside `rayon::ThreadPool::install` to choose the thread count.
+///
+/// # Errors
+/// [`Error::NotAligned`] when A's columns are not B's rows;
+/// [`Error::ShapeMismatch`] when C is not (rows of A, columns of B).
+///
+/// ```
+/// use ndarray::{array, Array2};
+///
+/// let a = array![[1.0, 2.0], [3.0, 4.0]];
+/// let b = array![[5.0, 6.0], [7.0, 8.0]];
+/// let mut c = Array2::ones((2, 2));
+/// nn_core::gemm(1.0, &a.view(), &b.view(), 1.0, &mut c.view_mut())?;
+/// assert_eq!(c, array![[20.0, 23.0], [44.0, 51.0]]);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+pub fn gemm<T: Float>(
+    alpha: T,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    beta: T,
+    c: &mut ArrayViewMut2<'_, T>,
+) -> Result<()> {
+    const OP: &str = "gemm";
+    if a.ncols() != b.nrows() {
+        return Err(Error::NotAligned {
+            op: OP,
+            left: Shape::from(a.shape()),
+            right: Shape::from(b.shape()),
+            left_axis: 1,
+            right_axis: 0,
+        });
+    }
+    if c.dim() != (a.nrows(), b.ncols()) {
+        return Err(Error::ShapeMismatch {
+            op: OP,
+            left: Shape::from([a.nrows(), b.ncols()]),
+            right: Shape::from(c.shape()),
+            what: "the product and the output",
+        });
+    }
+    let pieces = rayon::current_num_threads();
+    split(alpha, a.view(), b.view(), beta, c.view_mut(), pieces);
+    Ok(())
+}
+
+fn split<T: Float>(
+    alpha: T,
+    a: ArrayView2<'_, T>,
+    b: ArrayView2<'_, T>,
+    beta: T,
+    mut c: ArrayViewMut2<'_, T>,
+    pieces: usize,
+) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    if pieces < 2 || m * k * n < PARALLEL_MIN_MACS {
+        general_mat_mul(alpha, &a, &b, beta, &mut c);
+        return;
+    }
+    let (left, right) = (pieces / 2, pieces - pieces / 2);
+    let cut = |len: usize| ((len * left / pieces).div_ceil(ALIGN) * ALIGN).min(len);
+    if m >= 2 * ALIGN || m >= n {
+        let at = cut(m);
+        let (a1, a2) = a.split_at(Axis(0), at);
+        let (c1, c2) = c.split_at(Axis(0), at);
+        rayon::join(
+            || split(alpha, a1, b, beta, c1, left),
+            || split(alpha, a2, b, beta, c2, right),
+        );
+    } else {
+        let at = cut(n);
+        let (b1, b2) = b.split_at(Axis(1), at);
+        let (c1, c2) = c.split_at(Axis(1), at);
+        rayon::join(
+            || split(alpha, a, b1, beta, c1, left),
+            || split(alpha, a, b2, beta, c2, right),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{init::uniform, rng::seeded};
+    use ndarray::Array2;
+
+    fn bits(a: &Array2<f32>) -> Vec<u32> {
+        a.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn same_bits_on_one_two_and_three_threads() {
+        let mut rng = seeded(0);
+        for (m, k, n) in [
+            (100, 784, 50),
+            (784, 100, 50),
+            (10, 900, 600),
+            (33, 257, 129),
+        ] {
+            let a: Array2<f32> = uniform((m, k), -1.0, 1.0, &mut rng).unwrap();
+            let b: Array2<f32> = uniform((k, n), -1.0, 1.0, &mut rng).unwrap();
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let mut c = Array2::from_elem((m, n), 0.5_f32);
+                pool.install(|| gemm(1.0, &a.view(), &b.view(), 1.0, &mut c.view_mut()))
+                    .unwrap();
+                c
+            };
+            let one = run(1);
+            assert_eq!(bits(&one), bits(&run(2)), "{m}x{k}x{n}");
+            assert_eq!(bits(&one), bits(&run(3)), "{m}x{k}x{n}");
+            let reference = a.dot(&b) + 0.5;
+            assert!(one
+                .iter()
+                .zip(&reference)
+                .all(|(x, y)| (x - y).abs() < 1e-3));
+        }
+    }
+
+    #[test]
+    fn shape_errors() {
+        let a = Array2::<f64>::zeros((2, 3));
+        let mut c = Array2::<f64>::zeros((2, 2));
+        let err = gemm(
+            1.0,
+            &a.view(),
+            &Array2::zeros((2, 2)).view(),
+            0.0,
+            &mut c.view_mut(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "gemm: shapes (2, 3) and (2, 2) not aligned: 3 (dim 1) != 2 (dim 0)"
+        );
+        let err = gemm(
+            1.0,
+            &a.view(),
+            &Array2::zeros((3, 3)).view(),
+            0.0,
+            &mut c.view_mut(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("shapes (2, 3) and (2, 2) differ"));
+    }
+}
