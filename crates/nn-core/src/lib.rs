@@ -34,6 +34,7 @@ pub mod loss;
 pub mod rng;
 
 mod dot;
+mod elementwise;
 mod error;
 mod float;
 mod gradient_descent;
@@ -41,11 +42,13 @@ mod matmul;
 mod numerical;
 mod parallel;
 mod param;
+mod recycler;
 mod shape;
 mod softmax;
 mod tensor;
 
 pub use dot::dot;
+pub use elementwise::{zip_chunks, ELEMENTWISE_CHUNK};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient_descent::gradient_descent;
@@ -53,9 +56,10 @@ pub use matmul::gemm;
 pub use numerical::{numerical_diff, numerical_gradient, NUMERICAL_H};
 pub use parallel::with_warm_workers;
 pub use param::{Param, ParamKind, Parameters};
+pub use recycler::Recycler;
 pub use shape::Shape;
 pub use softmax::{softmax, softmax_inplace};
-pub use tensor::{Tensor, TensorView, TensorViewMut};
+pub use tensor::{into_standard, Tensor, TensorView, TensorViewMut};
 
 /// The ndarray version nn is built on, re-exported so that users name the
 /// same types.

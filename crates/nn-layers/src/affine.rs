@@ -1,7 +1,9 @@
 //! Affine (fully connected) layer.
 
 use ndarray::{Array1, Array2, Axis, IxDyn};
-use nn_core::{gemm, init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Shape, Tensor};
+use nn_core::{
+    gemm, init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Recycler, Shape, Tensor,
+};
 
 use crate::error::check_shape;
 use crate::reshape::reshaped;
@@ -25,6 +27,8 @@ pub struct Affine<T: Float> {
     dbias: Array1<T>,
     has_grad: bool,
     cache: Option<Cache<T>>,
+    /// A replaced cache's input, reused for the next ∂L/∂x (same size).
+    spare: Recycler<T>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +62,7 @@ impl<T: Float> Affine<T> {
             bias,
             has_grad: false,
             cache: None,
+            spare: Recycler::default(),
         })
     }
 
@@ -116,7 +121,10 @@ impl<T: Float> Affine<T> {
         if !need_dx {
             return Ok(None);
         }
-        let mut dx = Array2::zeros((n, self.weight.nrows()));
+        let dx_len = n * self.weight.nrows();
+        let mut dx =
+            Array2::from_shape_vec((n, self.weight.nrows()), self.spare.for_input_grad(dx_len))
+                .expect("n × in elements");
         gemm(
             T::one(),
             &dout.view(),
@@ -182,6 +190,9 @@ impl<T: Float> Layer<T> for Affine<T> {
             T::one(),
             &mut y.view_mut(),
         )?;
+        if let Some(old) = self.cache.take() {
+            self.spare.keep_input(old.x.into_dyn());
+        }
         self.cache = (mode == Mode::Train).then_some(Cache {
             x,
             input_shape: input_shape.clone(),

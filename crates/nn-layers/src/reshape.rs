@@ -8,11 +8,7 @@ use nn_core::{Float, Tensor};
 ///
 /// The caller guarantees that `shape` holds exactly `x.len()` elements.
 pub(crate) fn reshaped<T: Float, Sh: ShapeArg>(x: Tensor<T>, shape: Sh) -> Array<T, Sh::Dim> {
-    let x = if x.is_standard_layout() {
-        x
-    } else {
-        x.as_standard_layout().into_owned()
-    };
-    x.into_shape_with_order(shape)
+    nn_core::into_standard(x)
+        .into_shape_with_order(shape)
         .expect("callers pass a shape with the tensor's element count; the data is row-major")
 }

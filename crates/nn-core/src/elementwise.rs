@@ -1,0 +1,47 @@
+//! Element-wise loops over pairs of flat buffers, in parallel when long.
+
+use rayon::prelude::*;
+
+/// Elements per task in element-wise loops. Below twice this, loops run on
+/// the calling thread: handing out less work costs more than it saves.
+pub const ELEMENTWISE_CHUNK: usize = 1 << 15;
+
+/// Calls `f` on matching chunks of `a` and `b` (equal lengths), in parallel
+/// on the rayon pool for long buffers. Chunk boundaries depend only on the
+/// length, and each element is touched by one call, so results do not depend
+/// on the number of threads.
+///
+/// Layers use it on their tensors' contiguous storage; ndarray's `Zip` over
+/// dynamic-rank arrays was measured at 2 ns per element on a 1.7 M-element
+/// ReLU backward, against 0.2 ns for this flat loop.
+///
+/// ```
+/// let mut x = vec![-1.0_f32, 2.0, -3.0];
+/// let mut mask = vec![false; 3];
+/// nn_core::zip_chunks(&mut x, &mut mask, |x, m| {
+///     for (x, m) in x.iter_mut().zip(m) {
+///         *m = *x > 0.0;
+///         *x = x.max(0.0);
+///     }
+/// });
+/// assert_eq!((x, mask), (vec![0.0, 2.0, 0.0], vec![false, true, false]));
+/// ```
+///
+/// # Panics
+/// When the lengths differ: callers pair buffers of tensors whose shapes they
+/// have already checked.
+pub fn zip_chunks<A, B, F>(a: &mut [A], b: &mut [B], f: F)
+where
+    A: Send,
+    B: Send,
+    F: Fn(&mut [A], &mut [B]) + Send + Sync,
+{
+    assert_eq!(a.len(), b.len(), "zip_chunks: buffers of different lengths");
+    if a.len() < 2 * ELEMENTWISE_CHUNK {
+        f(a, b);
+    } else {
+        a.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(b.par_chunks_mut(ELEMENTWISE_CHUNK))
+            .for_each(|(a, b)| f(a, b));
+    }
+}
