@@ -1,0 +1,570 @@
+//! Convolution layer.
+
+use ndarray::{Array1, Array4, IxDyn};
+use nn_core::{init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Recycler, Shape, Tensor};
+use nn_layers::{Error, Layer, Mode, Result};
+use rayon::prelude::*;
+
+use crate::im2col::{col2im_sample, im2col_sample};
+use crate::microkernel::{self, strided_rows, Operand};
+use crate::Geometry;
+
+/// The weight gradient is summed over this many fixed groups of samples
+/// (computed in parallel, then added in order), whatever the thread count, so
+/// that results are bit-identical on any number of threads.
+const GRAD_GROUPS: usize = 8;
+
+/// 2-D convolution (cross-correlation, as in the book and every framework)
+/// with FN filters W of shape (FN, C, FH, FW), bias b of shape (FN,), stride S
+/// and zero padding P:
+///
+/// out[n, f, oh, ow] = b[f] + Σ_{c,i,j} W[f, c, i, j] · x[n, c, oh·S + i − P, ow·S + j − P].
+///
+/// In matrix form, per sample: out (FN × OH·OW) = W (FN × C·FH·FW) · col,
+/// where col is the sample unrolled by [`crate::im2col`] (transposed); and
+/// backward, with G = ∂L/∂out: ∂L/∂W = Σₙ G·colᵀ, ∂L/∂b = Σ G, and
+/// ∂L/∂x = col2im(Wᵀ·G).
+///
+/// **How it is computed.** With stride 1 (every layer of the book's networks)
+/// the unrolled matrix is never built: each sample is padded once, and row
+/// (c, i, j) of col is read straight out of the padded image, the outputs
+/// being computed on the padded width and the extra columns dropped
+/// ("implicit GEMM"). ∂L/∂x is then the same kind of convolution of the padded
+/// gradient with the filters flipped and transposed, so col2im is not needed
+/// either. Other strides build col per sample. Samples run in parallel; every
+/// buffer a sample needs fits in the core's cache. See `microkernel.rs` for
+/// the product itself.
+///
+/// When the layer is the first of its network (its ∂L/∂x is never used),
+/// [`Layer::backward_params_only`] skips that part. Input (N, C, H, W), or
+/// (C, H, W) for one sample. Parameters: `weight` ([`ParamKind::Weight`]),
+/// `bias`.
+#[derive(Debug, Clone)]
+pub struct Convolution<T: Float> {
+    weight: Array4<T>,
+    bias: Array1<T>,
+    dweight: Array4<T>,
+    dbias: Array1<T>,
+    has_grad: bool,
+    stride: usize,
+    pad: usize,
+    cache: Option<Cache<T>>,
+    /// Replaced inputs and consumed gradients, reused for ∂L/∂x and outputs.
+    spare: Recycler<T>,
+}
+
+#[derive(Debug, Clone)]
+struct Cache<T> {
+    geometry: Geometry,
+    batch: usize,
+    single: bool,
+    /// The forward input, (N, C, H, W) in standard layout.
+    x: Tensor<T>,
+}
+
+/// The sizes of one sample's products, and the row offsets that read the
+/// unrolled matrix out of the padded image (stride 1) or out of an explicit
+/// col (other strides).
+struct Plan {
+    /// C·FH·FW.
+    k: usize,
+    /// Positions computed per sample: OH·(W + 2P) implicitly, OH·OW explicitly.
+    positions: usize,
+    /// Length of one row of the computed output (W + 2P, or OW).
+    row_len: usize,
+    /// Offset of row (c, i, j) of the unrolled matrix in the padded image (or col).
+    col_rows: Vec<usize>,
+    /// One padded sample, plus slack for the last rows' dropped columns.
+    padded_len: usize,
+    implicit: bool,
+}
+
+impl Plan {
+    fn new(g: &Geometry) -> Plan {
+        let k = g.patch_len();
+        if g.stride == 1 {
+            let (hp, wp) = (g.height + 2 * g.pad, g.width + 2 * g.pad);
+            let col_rows = (0..g.channels)
+                .flat_map(|c| {
+                    (0..g.kernel_h)
+                        .flat_map(move |i| (0..g.kernel_w).map(move |j| c * hp * wp + i * wp + j))
+                })
+                .collect();
+            Plan {
+                k,
+                positions: g.out_h * wp,
+                row_len: wp,
+                col_rows,
+                padded_len: g.channels * hp * wp + g.kernel_w,
+                implicit: true,
+            }
+        } else {
+            Plan {
+                k,
+                positions: g.positions(),
+                row_len: g.out_w,
+                col_rows: strided_rows(0, k, g.positions()),
+                padded_len: k * g.positions(),
+                implicit: false,
+            }
+        }
+    }
+
+    /// Writes the sample's "col" source into `buf`: the zero-padded image
+    /// (implicit) or the unrolled matrix (explicit).
+    fn prepare<T: Float>(&self, g: &Geometry, x: &[T], buf: &mut [T]) {
+        if self.implicit {
+            pad_image(x, [g.channels, g.height, g.width], g.pad, g.pad, buf);
+        } else {
+            im2col_sample(g, x, buf);
+        }
+    }
+}
+
+/// Copies `x` (C × H × W) into `out` with `ph` zero rows above and below and
+/// `pw` zero columns on each side, then zeros the rest of `out`.
+fn pad_image<T: Float>(x: &[T], [c, h, w]: [usize; 3], ph: usize, pw: usize, out: &mut [T]) {
+    let (hp, wp) = (h + 2 * ph, w + 2 * pw);
+    out.fill(T::zero());
+    for ch in 0..c {
+        for y in 0..h {
+            let src = &x[(ch * h + y) * w..][..w];
+            out[ch * hp * wp + (y + ph) * wp + pw..][..w].copy_from_slice(src);
+        }
+    }
+}
+
+impl<T: Float> Convolution<T> {
+    /// A convolution with the given filters (FN, C, FH, FW), bias (FN,),
+    /// stride and padding.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a zero stride, an empty filter, or a
+    /// bias whose length is not FN.
+    pub fn new(weight: Array4<T>, bias: Array1<T>, stride: usize, pad: usize) -> Result<Self> {
+        let (fnum, c, fh, fw) = weight.dim();
+        if stride == 0 || fnum == 0 || c == 0 || fh == 0 || fw == 0 || bias.len() != fnum {
+            return Err(Error::invalid(
+                "Convolution::new",
+                format!(
+                    "filters of shape {} with bias of shape {}, stride {stride}: need non-empty filters, one bias per filter and stride ≥ 1",
+                    Shape::from(weight.shape()),
+                    Shape::from(bias.shape())
+                ),
+            ));
+        }
+        Ok(Convolution {
+            dweight: Array4::zeros(weight.raw_dim()),
+            dbias: Array1::zeros(fnum),
+            weight: weight.as_standard_layout().into_owned(),
+            bias,
+            has_grad: false,
+            stride,
+            pad,
+            cache: None,
+            spare: Recycler::default(),
+        })
+    }
+
+    /// `filters` filters of `kernel` = [FH, FW] over `channels` input
+    /// channels, drawn by `init` with fan-in C·FH·FW; zero biases.
+    ///
+    /// # Errors
+    /// As [`Convolution::new`] and [`Init::sample`].
+    pub fn init<R: Rng + ?Sized>(
+        channels: usize,
+        filters: usize,
+        kernel: [usize; 2],
+        stride: usize,
+        pad: usize,
+        init: Init,
+        rng: &mut R,
+    ) -> Result<Self> {
+        let [fh, fw] = kernel;
+        let weight = init.sample((filters, channels, fh, fw), channels * fh * fw, rng)?;
+        Self::new(weight, Array1::zeros(filters), stride, pad)
+    }
+
+    /// The filters W, (FN, C, FH, FW).
+    pub fn weight(&self) -> &Array4<T> {
+        &self.weight
+    }
+
+    /// The biases, (FN,).
+    pub fn bias(&self) -> &Array1<T> {
+        &self.bias
+    }
+
+    /// (∂L/∂W, ∂L/∂b) from the last backward pass.
+    pub fn grads(&self) -> Option<(&Array4<T>, &Array1<T>)> {
+        self.has_grad.then_some((&self.dweight, &self.dbias))
+    }
+
+    fn backward_inner(&mut self, dout: Tensor<T>, need_dx: bool) -> Result<Option<Tensor<T>>> {
+        let cache = self.cache.as_ref().ok_or(Error::NoForward {
+            layer: "Convolution",
+        })?;
+        let (g, n) = (cache.geometry, cache.batch);
+        let fnum = self.weight.shape()[0];
+        let expected: Vec<usize> = if cache.single {
+            vec![fnum, g.out_h, g.out_w]
+        } else {
+            vec![n, fnum, g.out_h, g.out_w]
+        };
+        if dout.shape() != expected.as_slice() {
+            return Err(Error::BadGradient {
+                layer: "Convolution",
+                got: Shape::from(dout.shape()),
+                expected: Shape::from(expected),
+            });
+        }
+        let dout = nn_core::into_standard(dout);
+        let grads = dout.as_slice().expect("standard layout is contiguous");
+        let x = cache.x.as_slice().expect("cached in standard layout");
+        let plan = Plan::new(&g);
+        let (k, p_out) = (plan.k, g.positions());
+        // ∂L/∂x by the transposed convolution (implicit) when the stride is 1
+        // and the padding leaves FH − 1 − P ≥ 0; by col2im otherwise.
+        let transposed = need_dx && plan.implicit && g.pad < g.kernel_h && g.pad < g.kernel_w;
+        let flipped = transposed.then(|| flip_filters(&self.weight));
+        let dx_plan = transposed.then(|| TransposedPlan::new(&g, fnum));
+        let w_t = (need_dx && !transposed)
+            .then(|| transpose(self.weight.as_slice().expect("standard"), fnum, k));
+        let mut dx = if need_dx {
+            self.spare.for_input_grad(n * g.input_len())
+        } else {
+            Vec::new()
+        };
+
+        // Each of GRAD_GROUPS fixed groups of samples: ∂L/∂Wᵀ (K × FN) and
+        // ∂L/∂b partial sums, and ∂L/∂x of its samples; partials added in order.
+        let per = n.div_ceil(GRAD_GROUPS.min(n).max(1)).max(1);
+        let groups = n.div_ceil(per);
+        let dx_groups: Vec<Option<&mut [T]>> = if need_dx {
+            dx.chunks_mut(per * g.input_len()).map(Some).collect()
+        } else {
+            (0..groups).map(|_| None).collect()
+        };
+        let partials: Vec<(Vec<T>, Vec<T>)> = dx_groups
+            .into_par_iter()
+            .enumerate()
+            .map(|(group, mut dx_group)| {
+                let mut dwt = vec![T::zero(); k * fnum];
+                let mut db = vec![T::zero(); fnum];
+                let mut src = vec![T::zero(); plan.padded_len];
+                let mut gt = vec![T::zero(); plan.positions * fnum];
+                let mut work = Vec::new();
+                for s in group * per..((group + 1) * per).min(n) {
+                    let g_s = &grads[s * fnum * p_out..][..fnum * p_out];
+                    plan.prepare(&g, &x[s * g.input_len()..][..g.input_len()], &mut src);
+                    // Gᵀ on the computed grid, zero on the dropped columns.
+                    for (f, plane) in g_s.chunks_exact(p_out).enumerate() {
+                        db[f] += plane.iter().copied().sum::<T>();
+                        for (oh, row) in plane.chunks_exact(g.out_w).enumerate() {
+                            for (ow, &v) in row.iter().enumerate() {
+                                gt[(oh * plan.row_len + ow) * fnum + f] = v;
+                            }
+                        }
+                    }
+                    let a = Operand {
+                        data: &src[..],
+                        rows: &plan.col_rows,
+                        col_stride: 1,
+                    };
+                    let b_rows = strided_rows(0, plan.positions, fnum);
+                    let b = Operand {
+                        data: &gt[..],
+                        rows: &b_rows,
+                        col_stride: 1,
+                    };
+                    microkernel::gemm((k, fnum, plan.positions), a, b, &mut dwt, fnum, true);
+
+                    if let Some(dx_group) = dx_group.as_mut() {
+                        let dx_s =
+                            &mut dx_group[(s - group * per) * g.input_len()..][..g.input_len()];
+                        if let (Some(wf), Some(tp)) = (flipped.as_ref(), dx_plan.as_ref()) {
+                            tp.run(&g, wf, g_s, dx_s, &mut work);
+                        } else {
+                            let w_t = w_t
+                                .as_ref()
+                                .expect("computed when dx is needed without the transposed path");
+                            work.resize(k * p_out, T::zero());
+                            let a_rows = strided_rows(0, k, fnum);
+                            let a = Operand {
+                                data: &w_t[..],
+                                rows: &a_rows,
+                                col_stride: 1,
+                            };
+                            let b_rows = strided_rows(0, fnum, p_out);
+                            let b = Operand {
+                                data: g_s,
+                                rows: &b_rows,
+                                col_stride: 1,
+                            };
+                            microkernel::gemm((k, p_out, fnum), a, b, &mut work, p_out, false);
+                            col2im_sample(&g, &work, dx_s);
+                        }
+                    }
+                }
+                (dwt, db)
+            })
+            .collect();
+
+        let mut dwt = vec![T::zero(); k * fnum];
+        let mut db = Array1::zeros(fnum);
+        for (pw, pb) in &partials {
+            dwt.iter_mut().zip(pw).for_each(|(a, &b)| *a += b);
+            db.iter_mut().zip(pb).for_each(|(a, &b)| *a += b);
+        }
+        self.dweight = Array4::from_shape_vec(self.weight.raw_dim(), transpose(&dwt, k, fnum))
+            .expect("FN × C·FH·FW elements");
+        self.dbias = db;
+        self.has_grad = true;
+        self.spare.keep_grad(dout);
+        if !need_dx {
+            return Ok(None);
+        }
+        let shape: Vec<usize> = if cache.single {
+            vec![g.channels, g.height, g.width]
+        } else {
+            vec![n, g.channels, g.height, g.width]
+        };
+        Ok(Some(
+            Tensor::from_shape_vec(IxDyn(&shape), dx).expect("N·C·H·W elements"),
+        ))
+    }
+}
+
+/// The (cols × rows) transpose of a row-major (rows × cols) matrix.
+fn transpose<T: Float>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+    let mut t = vec![T::zero(); rows * cols];
+    for (r, row) in m.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            t[c * rows + r] = v;
+        }
+    }
+    t
+}
+
+/// The filters of the transposed convolution: W'[c][f][i][j] =
+/// W[f][c][FH − 1 − i][FW − 1 − j], as a (C × FN·FH·FW) row-major matrix.
+fn flip_filters<T: Float>(w: &Array4<T>) -> Vec<T> {
+    let (fnum, c, fh, fw) = w.dim();
+    let mut out = Vec::with_capacity(w.len());
+    for ch in 0..c {
+        for f in 0..fnum {
+            for i in 0..fh {
+                for j in 0..fw {
+                    out.push(w[[f, ch, fh - 1 - i, fw - 1 - j]]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// ∂L/∂x of a stride-1 convolution as a convolution of G, padded by
+/// FH − 1 − P (and FW − 1 − P), with the flipped filters: its output is
+/// exactly H × W.
+struct TransposedPlan {
+    /// Padding of G.
+    qh: usize,
+    qw: usize,
+    /// Width of padded G, the computed row length.
+    wq: usize,
+    /// Row (f, i, j) of the implicit unrolled matrix of padded G.
+    rows: Vec<usize>,
+    padded_len: usize,
+}
+
+impl TransposedPlan {
+    fn new(g: &Geometry, fnum: usize) -> TransposedPlan {
+        let (qh, qw) = (g.kernel_h - 1 - g.pad, g.kernel_w - 1 - g.pad);
+        let (hq, wq) = (g.out_h + 2 * qh, g.out_w + 2 * qw);
+        let rows = (0..fnum)
+            .flat_map(|f| {
+                (0..g.kernel_h)
+                    .flat_map(move |i| (0..g.kernel_w).map(move |j| f * hq * wq + i * wq + j))
+            })
+            .collect();
+        TransposedPlan {
+            qh,
+            qw,
+            wq,
+            rows,
+            padded_len: fnum * hq * wq + g.kernel_w,
+        }
+    }
+
+    /// dx (C × H × W) of one sample from its gradient G (FN × OH × OW).
+    fn run<T: Float>(
+        &self,
+        g: &Geometry,
+        flipped: &[T],
+        g_s: &[T],
+        dx: &mut [T],
+        work: &mut Vec<T>,
+    ) {
+        let fnum = self.rows.len() / (g.kernel_h * g.kernel_w);
+        let computed = g.height * self.wq;
+        work.resize(self.padded_len + g.channels * computed, T::zero());
+        let (padded, out) = work.split_at_mut(self.padded_len);
+        pad_image(g_s, [fnum, g.out_h, g.out_w], self.qh, self.qw, padded);
+        let a_rows = strided_rows(0, g.channels, self.rows.len());
+        let a = Operand {
+            data: flipped,
+            rows: &a_rows,
+            col_stride: 1,
+        };
+        let b = Operand {
+            data: &padded[..],
+            rows: &self.rows,
+            col_stride: 1,
+        };
+        microkernel::gemm(
+            (g.channels, computed, self.rows.len()),
+            a,
+            b,
+            out,
+            computed,
+            false,
+        );
+        for (dst, src) in dx.chunks_exact_mut(g.width).zip(out.chunks_exact(self.wq)) {
+            dst.copy_from_slice(&src[..g.width]);
+        }
+    }
+}
+
+impl<T: Float> Parameters<T> for Convolution<T> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        let has_grad = self.has_grad;
+        f(Param {
+            name: "weight",
+            kind: ParamKind::Weight,
+            value: self.weight.view_mut().into_dyn(),
+            grad: has_grad.then(|| self.dweight.view_mut().into_dyn()),
+        });
+        f(Param {
+            name: "bias",
+            kind: ParamKind::Trainable,
+            value: self.bias.view_mut().into_dyn(),
+            grad: has_grad.then(|| self.dbias.view_mut().into_dyn()),
+        });
+    }
+}
+
+impl<T: Float> Layer<T> for Convolution<T> {
+    fn kind(&self) -> &'static str {
+        "conv"
+    }
+
+    fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
+        let (fnum, channels, fh, fw) = self.weight.dim();
+        let (n, c, h, w, single) = match *x.shape() {
+            [c, h, w] => (1, c, h, w, true),
+            [n, c, h, w] => (n, c, h, w, false),
+            _ => (0, 0, 0, 0, false),
+        };
+        if c != channels || (x.ndim() != 3 && x.ndim() != 4) {
+            return Err(Error::BadInput {
+                layer: "Convolution",
+                got: Shape::from(x.shape()),
+                expected: format!(
+                    "expected (N, {channels}, H, W) or ({channels}, H, W) for filters of shape {}",
+                    Shape::from(self.weight.shape())
+                ),
+            });
+        }
+        let g = Geometry::new(
+            "Convolution.forward",
+            [c, h, w],
+            [fh, fw],
+            self.stride,
+            self.pad,
+        )?;
+        let plan = Plan::new(&g);
+        let p_out = g.positions();
+        let x = nn_core::into_standard(x);
+        let xs = x.as_slice().expect("standard layout is contiguous");
+        let weights = self.weight.as_slice().expect("kept in standard layout");
+        let a_rows = strided_rows(0, fnum, plan.k);
+        let bias = &self.bias;
+        let mut out = self.spare.for_output(n * fnum * p_out);
+        out.par_chunks_exact_mut(fnum * p_out)
+            .zip(xs.par_chunks_exact(g.input_len()))
+            .for_each_init(
+                || {
+                    (
+                        vec![T::zero(); plan.padded_len],
+                        vec![T::zero(); fnum * plan.positions],
+                    )
+                },
+                |(src, computed), (out_s, x_s)| {
+                    plan.prepare(&g, x_s, src);
+                    let a = Operand {
+                        data: weights,
+                        rows: &a_rows,
+                        col_stride: 1,
+                    };
+                    let b = Operand {
+                        data: &src[..],
+                        rows: &plan.col_rows,
+                        col_stride: 1,
+                    };
+                    microkernel::gemm(
+                        (fnum, plan.positions, plan.k),
+                        a,
+                        b,
+                        computed,
+                        plan.positions,
+                        false,
+                    );
+                    // Keep the valid columns of each computed row, adding the bias.
+                    for ((dst, src), &b) in out_s
+                        .chunks_exact_mut(p_out)
+                        .zip(computed.chunks_exact(plan.positions))
+                        .zip(bias)
+                    {
+                        for (d, s) in dst
+                            .chunks_exact_mut(g.out_w)
+                            .zip(src.chunks_exact(plan.row_len))
+                        {
+                            for (d, &s) in d.iter_mut().zip(s) {
+                                *d = s + b;
+                            }
+                        }
+                    }
+                },
+            );
+        let previous = self.cache.take();
+        if let Some(old) = previous {
+            self.spare.keep_input(old.x);
+        }
+        if mode == Mode::Train {
+            self.cache = Some(Cache {
+                geometry: g,
+                batch: n,
+                single,
+                x,
+            });
+        } else {
+            self.spare.keep_input(x);
+        }
+        let shape: Vec<usize> = if single {
+            vec![fnum, g.out_h, g.out_w]
+        } else {
+            vec![n, fnum, g.out_h, g.out_w]
+        };
+        Ok(Tensor::from_shape_vec(IxDyn(&shape), out).expect("N·FN·OH·OW elements"))
+    }
+
+    fn backward(&mut self, dout: Tensor<T>) -> Result<Tensor<T>> {
+        Ok(self
+            .backward_inner(dout, true)?
+            .expect("dx is computed when asked for"))
+    }
+
+    fn backward_params_only(&mut self, dout: Tensor<T>) -> Result<()> {
+        self.backward_inner(dout, false).map(drop)
+    }
+}

@@ -1,0 +1,384 @@
+//! Max and average pooling.
+
+use ndarray::IxDyn;
+use nn_core::{Float, Parameters, Recycler, Shape, Tensor};
+use nn_layers::{Error, Layer, Mode, Result};
+use rayon::prelude::*;
+
+use crate::Geometry;
+
+/// What a pooling window computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolKind {
+    /// The largest value; the gradient goes to that value's position.
+    Max,
+    /// The mean over the window, counting padded positions as zeros (divide by
+    /// FH·FW always, PyTorch's `count_include_pad=True`); the gradient is
+    /// spread evenly over the window's pixels inside the image.
+    Average,
+}
+
+/// Pooling over FH × FW windows with stride S and padding P, each channel on
+/// its own: output (N, C, OH, OW) with OH = ⌊(H + 2P − FH)/S⌋ + 1.
+///
+/// The book's `Pooling` computes its output size as 1 + (H − FH)/S, ignoring
+/// the padding it passes to im2col; here the padding counts. Padding is
+/// limited to less than the window, so every window holds at least one pixel.
+/// Windows are evaluated directly (no im2col), one (sample, channel) plane per
+/// rayon task.
+///
+/// ```
+/// use ndarray::{array, Array4};
+/// use nn_conv::Pooling;
+/// use nn_layers::{Layer, Mode};
+///
+/// let x = Array4::from_shape_vec((1, 1, 2, 4), vec![1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 8.0, 6.0]).unwrap();
+/// let mut pool = Pooling::max(2, 2, 2, 0)?;
+/// let y = pool.forward(x.into_dyn(), Mode::Train)?;
+/// assert_eq!(y, array![[[[5.0, 8.0]]]].into_dyn());
+/// let dx = pool.backward(array![[[[10.0, 20.0]]]].into_dyn())?;
+/// assert_eq!(dx.into_raw_vec_and_offset().0, [0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 20.0, 0.0]);
+/// # Ok::<(), nn_layers::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pooling<T: Float> {
+    kind: PoolKind,
+    window: [usize; 2],
+    stride: usize,
+    pad: usize,
+    cache: Option<Cache>,
+    /// Consumed inputs and gradients, reused for ∂L/∂x and outputs.
+    spare: Recycler<T>,
+}
+
+#[derive(Debug, Clone)]
+struct Cache {
+    geometry: Geometry,
+    batch: usize,
+    single: bool,
+    /// For max pooling: the winning pixel of each output, as an index into
+    /// its input plane.
+    argmax: Vec<u32>,
+}
+
+impl<T: Float> Pooling<T> {
+    /// A pooling layer.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a zero window or stride, or padding not
+    /// smaller than the window.
+    pub fn new(
+        kind: PoolKind,
+        pool_h: usize,
+        pool_w: usize,
+        stride: usize,
+        pad: usize,
+    ) -> Result<Self> {
+        if pool_h == 0 || pool_w == 0 || stride == 0 || pad >= pool_h || pad >= pool_w {
+            return Err(Error::invalid(
+                "Pooling::new",
+                format!(
+                    "window {pool_h}x{pool_w}, stride {stride}, padding {pad}: need a non-empty window, stride ≥ 1 and padding smaller than the window"
+                ),
+            ));
+        }
+        Ok(Pooling {
+            kind,
+            window: [pool_h, pool_w],
+            stride,
+            pad,
+            cache: None,
+            spare: Recycler::default(),
+        })
+    }
+
+    /// Max pooling.
+    ///
+    /// # Errors
+    /// As [`Pooling::new`].
+    pub fn max(pool_h: usize, pool_w: usize, stride: usize, pad: usize) -> Result<Self> {
+        Self::new(PoolKind::Max, pool_h, pool_w, stride, pad)
+    }
+
+    /// Average pooling.
+    ///
+    /// # Errors
+    /// As [`Pooling::new`].
+    pub fn average(pool_h: usize, pool_w: usize, stride: usize, pad: usize) -> Result<Self> {
+        Self::new(PoolKind::Average, pool_h, pool_w, stride, pad)
+    }
+
+    /// Max or average.
+    pub fn pool_kind(&self) -> PoolKind {
+        self.kind
+    }
+
+    fn output_shape(g: &Geometry, n: usize, single: bool) -> Vec<usize> {
+        if single {
+            vec![g.channels, g.out_h, g.out_w]
+        } else {
+            vec![n, g.channels, g.out_h, g.out_w]
+        }
+    }
+}
+
+/// 2×2 max pooling with stride 2: each output from its four pixels through
+/// a comparison tree (depth 2, not a chain of 4), branch-free; strict `>`
+/// keeps the first maximum in row-major order, as the general path does.
+fn max_pool_2x2<T: Float>(
+    src: &[T],
+    w: usize,
+    out_h: usize,
+    out_w: usize,
+    dst: &mut [T],
+    arg: &mut [u32],
+) {
+    for oh in 0..out_h {
+        let top = &src[2 * oh * w..][..2 * out_w];
+        let bottom = &src[(2 * oh + 1) * w..][..2 * out_w];
+        let base = (2 * oh * w) as u32;
+        let (d, a) = (
+            &mut dst[oh * out_w..][..out_w],
+            &mut arg[oh * out_w..][..out_w],
+        );
+        for (ow, (((d, a), t), b)) in d
+            .iter_mut()
+            .zip(a)
+            .zip(top.chunks_exact(2))
+            .zip(bottom.chunks_exact(2))
+            .enumerate()
+        {
+            let right = t[1] > t[0];
+            let (m_top, i_top) = if right { (t[1], 1) } else { (t[0], 0) };
+            let right = b[1] > b[0];
+            let (m_bot, i_bot) = if right {
+                (b[1], w as u32 + 1)
+            } else {
+                (b[0], w as u32)
+            };
+            let lower = m_bot > m_top;
+            *d = if lower { m_bot } else { m_top };
+            *a = base + 2 * ow as u32 + if lower { i_bot } else { i_top };
+        }
+    }
+}
+
+impl<T: Float> Parameters<T> for Pooling<T> {}
+
+impl<T: Float> Layer<T> for Pooling<T> {
+    fn kind(&self) -> &'static str {
+        "pool"
+    }
+
+    fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
+        let (n, c, h, w, single) = match *x.shape() {
+            [c, h, w] => (1, c, h, w, true),
+            [n, c, h, w] => (n, c, h, w, false),
+            _ => {
+                return Err(Error::BadInput {
+                    layer: "Pooling",
+                    got: Shape::from(x.shape()),
+                    expected: "expected (N, C, H, W) or (C, H, W)".into(),
+                })
+            }
+        };
+        let g = Geometry::new(
+            "Pooling.forward",
+            [c.max(1), h, w],
+            self.window,
+            self.stride,
+            self.pad,
+        )?;
+        let [ph, pw] = self.window;
+        let (stride, pad, kind) = (self.stride, self.pad, self.kind);
+        let (plane, out_plane) = (h * w, g.positions());
+        let x_owned = nn_core::into_standard(x);
+        let x = x_owned.as_slice().expect("standard layout is contiguous");
+        let mut out = self.spare.for_output(n * c * out_plane);
+        let mut argmax = self.cache.take().map(|c| c.argmax).unwrap_or_default();
+        argmax.resize(if kind == PoolKind::Max { out.len() } else { 0 }, 0);
+        let scale = T::cast(1.0 / (ph * pw) as f64);
+        // Window offsets (i, j) outside, output positions inside: each pass
+        // reads one shifted, strided view of the plane. Visiting offsets in
+        // row-major order with a strict `>` keeps the first maximum.
+        let pool_plane = |src: &[T], dst: &mut [T], arg: &mut [u32]| {
+            if kind == PoolKind::Max && (ph, pw, stride, pad) == (2, 2, 2, 0) {
+                max_pool_2x2(src, w, g.out_h, g.out_w, dst, arg);
+                return;
+            }
+            match kind {
+                PoolKind::Max => dst.fill(T::neg_infinity()),
+                PoolKind::Average => dst.fill(T::zero()),
+            }
+            for i in 0..ph {
+                for j in 0..pw {
+                    let cols = g.valid_cols(j);
+                    for oh in g.valid_rows(i) {
+                        let y = oh * stride + i - pad;
+                        let x0 = cols.start * stride + j - pad;
+                        let base = y * w + x0;
+                        let out0 = oh * g.out_w + cols.start;
+                        let len = cols.len();
+                        match kind {
+                            PoolKind::Max => {
+                                let (d, a) =
+                                    (&mut dst[out0..out0 + len], &mut arg[out0..out0 + len]);
+                                for k in 0..len {
+                                    // Branch-free (which of four random values is the
+                                    // largest is unpredictable): a max, and the index
+                                    // chosen by an all-ones or all-zeros mask.
+                                    let at = (base + k * stride) as u32;
+                                    let v = src[at as usize];
+                                    let mask = u32::from(v > d[k]).wrapping_neg();
+                                    d[k] = d[k].max(v);
+                                    a[k] = (at & mask) | (a[k] & !mask);
+                                }
+                            }
+                            PoolKind::Average => {
+                                let d = &mut dst[out0..out0 + len];
+                                for k in 0..len {
+                                    d[k] += src[base + k * stride];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if kind == PoolKind::Average {
+                dst.iter_mut().for_each(|d| *d *= scale);
+            }
+        };
+        if kind == PoolKind::Max {
+            out.par_chunks_exact_mut(out_plane.max(1))
+                .zip(argmax.par_chunks_exact_mut(out_plane.max(1)))
+                .zip(x.par_chunks_exact(plane.max(1)))
+                .for_each(|((dst, arg), src)| pool_plane(src, dst, arg));
+        } else {
+            out.par_chunks_exact_mut(out_plane.max(1))
+                .zip(x.par_chunks_exact(plane.max(1)))
+                .for_each(|(dst, src)| pool_plane(src, dst, &mut []));
+        }
+        self.cache = (mode == Mode::Train).then_some(Cache {
+            geometry: g,
+            batch: n,
+            single,
+            argmax,
+        });
+        self.spare.keep_input(x_owned);
+        let shape = Self::output_shape(&g, n, single);
+        Ok(Tensor::from_shape_vec(IxDyn(&shape), out).expect("N·C·OH·OW elements"))
+    }
+
+    fn backward(&mut self, dout: Tensor<T>) -> Result<Tensor<T>> {
+        let cache = self
+            .cache
+            .as_ref()
+            .ok_or(Error::NoForward { layer: "Pooling" })?;
+        let g = cache.geometry;
+        let expected = Self::output_shape(&g, cache.batch, cache.single);
+        if dout.shape() != expected.as_slice() {
+            return Err(Error::BadGradient {
+                layer: "Pooling",
+                got: Shape::from(dout.shape()),
+                expected: Shape::from(expected),
+            });
+        }
+        let [ph, pw] = self.window;
+        let (w, stride, pad) = (g.width, self.stride, self.pad);
+        let (plane, out_plane) = (g.height * w, g.positions());
+        let dout_owned = nn_core::into_standard(dout);
+        let dout = dout_owned
+            .as_slice()
+            .expect("standard layout is contiguous");
+        let mut dx = self.spare.for_input_grad(cache.batch * g.channels * plane);
+        let scale = T::cast(1.0 / (ph * pw) as f64);
+        match self.kind {
+            PoolKind::Max => dx
+                .par_chunks_exact_mut(plane.max(1))
+                .zip(dout.par_chunks_exact(out_plane.max(1)))
+                .zip(cache.argmax.par_chunks_exact(out_plane.max(1)))
+                .for_each(|((dst, g_out), arg)| {
+                    for (&d, &at) in g_out.iter().zip(arg) {
+                        dst[at as usize] += d;
+                    }
+                }),
+            PoolKind::Average => dx
+                .par_chunks_exact_mut(plane.max(1))
+                .zip(dout.par_chunks_exact(out_plane.max(1)))
+                .for_each(|(dst, g_out)| {
+                    for i in 0..ph {
+                        for j in 0..pw {
+                            let cols = g.valid_cols(j);
+                            for oh in g.valid_rows(i) {
+                                let y = oh * stride + i - pad;
+                                let x0 = cols.start * stride + j - pad;
+                                let row = &g_out[oh * g.out_w..][cols.clone()];
+                                for (d, &v) in dst[y * w + x0..].iter_mut().step_by(stride).zip(row)
+                                {
+                                    *d += v * scale;
+                                }
+                            }
+                        }
+                    }
+                }),
+        }
+        self.spare.keep_grad(dout_owned);
+        let shape: Vec<usize> = if cache.single {
+            vec![g.channels, g.height, w]
+        } else {
+            vec![cache.batch, g.channels, g.height, w]
+        };
+        Ok(Tensor::from_shape_vec(IxDyn(&shape), dx).expect("N·C·H·W elements"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array4};
+
+    #[test]
+    fn average_pooling_by_hand_with_padding() {
+        // 3×3 image, 2×2 windows, stride 2, padding 1: four windows, each
+        // holding one, two, two and four pixels, all divided by 4.
+        let x = Array4::from_shape_vec((1, 1, 3, 3), (1..=9).map(f64::from).collect()).unwrap();
+        let mut pool = Pooling::average(2, 2, 2, 1).unwrap();
+        let y = pool.forward(x.into_dyn(), Mode::Train).unwrap();
+        let want = array![[[
+            [1.0 / 4.0, (2.0 + 3.0) / 4.0],
+            [(4.0 + 7.0) / 4.0, (5.0 + 6.0 + 8.0 + 9.0) / 4.0]
+        ]]];
+        assert_eq!(y, want.into_dyn());
+        let dx = pool
+            .backward(Tensor::from_elem(IxDyn(&[1, 1, 2, 2]), 4.0))
+            .unwrap();
+        assert_eq!(dx, Tensor::ones(IxDyn(&[1, 1, 3, 3])));
+    }
+
+    #[test]
+    fn overlapping_max_windows_add_their_gradients() {
+        // 1×3 row, 1×2 windows with stride 1: both windows pick the middle 9.
+        let x = Array4::from_shape_vec((1, 1, 1, 3), vec![1.0, 9.0, 2.0]).unwrap();
+        let mut pool = Pooling::max(1, 2, 1, 0).unwrap();
+        let y = pool.forward(x.into_dyn(), Mode::Train).unwrap();
+        assert_eq!(y.into_raw_vec_and_offset().0, [9.0, 9.0]);
+        let dx = pool.backward(array![[[[1.0, 2.0]]]].into_dyn()).unwrap();
+        assert_eq!(dx.into_raw_vec_and_offset().0, [0.0, 3.0, 0.0]);
+    }
+
+    #[test]
+    fn output_size_counts_the_padding_and_bad_settings_are_errors() {
+        let mut pool = Pooling::max(3, 3, 2, 1).unwrap();
+        let y = pool
+            .forward(Tensor::<f32>::zeros(IxDyn(&[2, 3, 7, 8])), Mode::Inference)
+            .unwrap();
+        // ⌊(7 + 2 − 3)/2⌋ + 1 = 4; ⌊(8 + 2 − 3)/2⌋ + 1 = 4.
+        assert_eq!(y.shape(), &[2, 3, 4, 4]);
+        assert!(Pooling::<f32>::max(2, 2, 2, 2).is_err());
+        assert!(Pooling::<f32>::average(2, 2, 0, 0).is_err());
+        let err = pool
+            .forward(Tensor::zeros(IxDyn(&[4, 4])), Mode::Train)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "Pooling.forward: input of shape (4, 4) does not fit: expected (N, C, H, W) or (C, H, W)");
+    }
+}

@@ -1,0 +1,119 @@
+//! The book's `SimpleConvNet`.
+
+use std::collections::BTreeMap;
+
+use nn_core::{init::Init, rng::seeded, Float};
+use nn_layers::{Affine, Network, Relu, Result, Sequential};
+
+use crate::{Convolution, Geometry, Pooling};
+
+/// The book's simple convolutional network (chapter 7):
+/// conv (30 filters 5×5, stride 1, pad 0) → ReLU → max-pool 2×2 stride 2 →
+/// Affine 100 → ReLU → Affine 10 → SoftmaxWithLoss, weights N(0, 0.01²).
+///
+/// A description, built into a [`Network`] by [`build`](SimpleConvNet::build).
+/// Layer names: `conv1`, `relu1`, `pool1`, `affine1`, `relu2`, `affine2`.
+///
+/// ```
+/// use nn_conv::SimpleConvNet;
+///
+/// let mut net = SimpleConvNet::default().build::<f32>(0)?;
+/// let x = ndarray::Array4::<f32>::zeros((2, 1, 28, 28));
+/// assert_eq!(net.predict(&x)?.shape(), &[2, 10]);
+/// # Ok::<(), nn_layers::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimpleConvNet {
+    /// Input (C, H, W).
+    pub input_dim: [usize; 3],
+    /// Convolution filters.
+    pub filter_num: usize,
+    /// Filter height and width.
+    pub filter_size: usize,
+    /// Convolution padding.
+    pub pad: usize,
+    /// Convolution stride.
+    pub stride: usize,
+    /// Units of the hidden affine layer.
+    pub hidden_size: usize,
+    /// Classes.
+    pub output_size: usize,
+    /// Standard deviation of the initial weights.
+    pub weight_init_std: f64,
+}
+
+impl Default for SimpleConvNet {
+    fn default() -> Self {
+        SimpleConvNet {
+            input_dim: [1, 28, 28],
+            filter_num: 30,
+            filter_size: 5,
+            pad: 0,
+            stride: 1,
+            hidden_size: 100,
+            output_size: 10,
+            weight_init_std: 0.01,
+        }
+    }
+}
+
+impl SimpleConvNet {
+    /// Builds the network with weights drawn from `seed`.
+    ///
+    /// # Errors
+    /// A geometry with no output, zero sizes, an invalid std.
+    pub fn build<T: Float>(&self, seed: u64) -> Result<Network<T>> {
+        let mut rng = seeded(seed);
+        let init = Init::Gaussian {
+            std: self.weight_init_std,
+        };
+        let [c, h, w] = self.input_dim;
+        let k = self.filter_size;
+        let conv = Geometry::new("SimpleConvNet", [c, h, w], [k, k], self.stride, self.pad)?;
+        let pool = Geometry::new(
+            "SimpleConvNet",
+            [self.filter_num, conv.out_h, conv.out_w],
+            [2, 2],
+            2,
+            0,
+        )?;
+        let flat = self.filter_num * pool.out_h * pool.out_w;
+        let layers = Sequential::new()
+            .with(Convolution::init(
+                c,
+                self.filter_num,
+                [k, k],
+                self.stride,
+                self.pad,
+                init,
+                &mut rng,
+            )?)
+            .with(Relu::new())
+            .with(Pooling::max(2, 2, 2, 0)?)
+            .with(Affine::init(flat, self.hidden_size, init, &mut rng)?)
+            .with(Relu::new())
+            .with(Affine::init(
+                self.hidden_size,
+                self.output_size,
+                init,
+                &mut rng,
+            )?);
+        Ok(Network::new(layers).with_metadata(self.metadata()))
+    }
+
+    /// The description as key-value metadata (saved with checkpoints).
+    pub fn metadata(&self) -> BTreeMap<String, String> {
+        let [c, h, w] = self.input_dim;
+        BTreeMap::from([
+            ("model".into(), "simple-conv".into()),
+            ("input_dim".into(), format!("{c},{h},{w}")),
+            ("filter_num".into(), self.filter_num.to_string()),
+            ("filter_size".into(), self.filter_size.to_string()),
+            ("pad".into(), self.pad.to_string()),
+            ("stride".into(), self.stride.to_string()),
+            ("hidden_size".into(), self.hidden_size.to_string()),
+            ("output_size".into(), self.output_size.to_string()),
+            ("weight_init_std".into(), self.weight_init_std.to_string()),
+        ])
+    }
+}

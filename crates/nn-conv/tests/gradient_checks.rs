@@ -1,0 +1,168 @@
+//! Back-propagation against numerical gradients in f64 (≤ 1e-7) for the
+//! convolution and pooling layers and both book conv nets, and bit-identical
+//! results on 1 and 2 threads.
+
+use ndarray::IxDyn;
+use nn_conv::{Convolution, DeepConvNet, Pooling, SimpleConvNet};
+use nn_core::{init::gaussian, init::Init, rng::seeded, Parameters, Tensor};
+use nn_layers::{check_layer, gradient_check, GradientDiff};
+
+const TOLERANCE: f64 = 1e-7;
+
+fn random(shape: &[usize], seed: u64) -> Tensor<f64> {
+    gaussian(IxDyn(shape), 1.0, &mut seeded(seed)).unwrap()
+}
+
+fn assert_all_close(what: &str, report: &[GradientDiff]) {
+    assert!(!report.is_empty());
+    for diff in report {
+        assert!(
+            diff.max_abs_diff <= TOLERANCE,
+            "{what}: {diff} exceeds {TOLERANCE:e}"
+        );
+    }
+}
+
+/// (input shape, filters, kernel, stride, pad)
+type ConvCase = (&'static [usize], usize, [usize; 2], usize, usize);
+
+#[test]
+fn convolution_over_strides_pads_kernels_and_channels() {
+    // (input shape, filters, kernel, stride, pad)
+    // Stride 1 runs as an implicit GEMM (∂L/∂x as a transposed convolution
+    // while the padding is below the kernel size, by col2im otherwise); other
+    // strides build im2col.
+    let cases: [ConvCase; 8] = [
+        (&[2, 1, 6, 6], 3, [3, 3], 1, 0),
+        (&[2, 3, 5, 7], 4, [3, 3], 1, 1),
+        (&[1, 2, 7, 5], 2, [3, 2], 2, 1),
+        (&[2, 2, 6, 8], 3, [1, 4], 1, 0),
+        (&[1, 3, 9, 6], 2, [5, 3], 2, 2),
+        (&[3, 1, 5, 5], 2, [2, 2], 3, 0),
+        (&[2, 4, 4, 4], 5, [3, 3], 1, 2),
+        (&[2, 2, 5, 4], 3, [3, 1], 1, 1),
+    ];
+    for (i, (shape, filters, kernel, stride, pad)) in cases.into_iter().enumerate() {
+        let seed = 100 + i as u64;
+        let conv = Convolution::init(
+            shape[1],
+            filters,
+            kernel,
+            stride,
+            pad,
+            Init::He,
+            &mut seeded(seed),
+        )
+        .unwrap();
+        let mut conv = conv;
+        let report = check_layer(&mut conv, &random(shape, seed), seed).unwrap();
+        assert_all_close(
+            &format!("Convolution {shape:?} k{kernel:?} s{stride} p{pad}"),
+            &report,
+        );
+        assert_eq!(report.len(), 3, "input, bias, weight");
+    }
+    // A single (C, H, W) sample.
+    let mut conv = Convolution::init(2, 3, [3, 3], 1, 1, Init::He, &mut seeded(9)).unwrap();
+    assert_all_close(
+        "Convolution single",
+        &check_layer(&mut conv, &random(&[2, 5, 4], 9), 9).unwrap(),
+    );
+}
+
+#[test]
+fn max_and_average_pooling() {
+    for (i, (shape, window, stride, pad)) in [
+        (vec![2, 3, 6, 6], [2, 2], 2, 0),
+        (vec![1, 2, 7, 5], [3, 2], 2, 1),
+        (vec![2, 1, 5, 5], [3, 3], 1, 1),
+        (vec![3, 4, 5], [2, 2], 1, 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let seed = 200 + i as u64;
+        let x = random(&shape, seed);
+        let mut max = Pooling::max(window[0], window[1], stride, pad).unwrap();
+        assert_all_close(
+            &format!("max pool {shape:?}"),
+            &check_layer(&mut max, &x, seed).unwrap(),
+        );
+        let mut avg = Pooling::average(window[0], window[1], stride, pad).unwrap();
+        assert_all_close(
+            &format!("avg pool {shape:?}"),
+            &check_layer(&mut avg, &x, seed).unwrap(),
+        );
+    }
+}
+
+fn small_simple_conv_net() -> SimpleConvNet {
+    SimpleConvNet {
+        input_dim: [1, 10, 10],
+        filter_num: 4,
+        filter_size: 3,
+        hidden_size: 6,
+        output_size: 3,
+        weight_init_std: 0.3,
+        ..SimpleConvNet::default()
+    }
+}
+
+#[test]
+fn simple_conv_net() {
+    let mut net = small_simple_conv_net().build::<f64>(300).unwrap();
+    let x = random(&[3, 1, 10, 10], 301);
+    let report = gradient_check(&mut net, &x, &[0, 2, 1]).unwrap();
+    assert_all_close("SimpleConvNet", &report);
+    assert_eq!(report.len(), 6);
+}
+
+#[test]
+fn deep_conv_net_shaped() {
+    // The book's six convolutions, three poolings and dropout, with fewer
+    // filters and a 12×12 input: 12 → 12 → 12 → 6 → 6 → 8 → 4 → 4 → 4 → 2.
+    let spec = DeepConvNet {
+        input_dim: [1, 12, 12],
+        filters: [2, 2, 3, 3, 4, 4],
+        hidden_size: 5,
+        output_size: 3,
+        dropout: 0.5,
+    };
+    let mut net = spec.build::<f64>(400).unwrap();
+    let x = random(&[2, 1, 12, 12], 401);
+    let report = gradient_check(&mut net, &x, &[1, 2]).unwrap();
+    assert_all_close("DeepConvNet", &report);
+    assert_eq!(report.len(), 16);
+}
+
+#[test]
+fn bit_identical_on_one_and_two_threads() {
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut net = SimpleConvNet::default().build::<f32>(7).unwrap();
+            let x: Tensor<f32> = gaussian(IxDyn(&[20, 1, 28, 28]), 1.0, &mut seeded(8)).unwrap();
+            let labels: Vec<usize> = (0..20).map(|i| i % 10).collect();
+            let loss = net.gradient(&x, &labels).unwrap();
+            let mut bits = vec![loss.to_bits()];
+            net.visit_params(&mut |p| {
+                bits.extend(
+                    p.grad
+                        .expect("every parameter has a gradient")
+                        .iter()
+                        .map(|g| g.to_bits()),
+                );
+            });
+            let scores = net.predict(&x).unwrap();
+            bits.extend(scores.iter().map(|v| v.to_bits()));
+            bits
+        })
+    };
+    let one = run(1);
+    assert!(one.len() > 400_000);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+}
