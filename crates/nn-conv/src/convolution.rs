@@ -122,16 +122,26 @@ impl Plan {
 }
 
 /// Copies `x` (C × H × W) into `out` with `ph` zero rows above and below and
-/// `pw` zero columns on each side, then zeros the rest of `out`.
+/// `pw` zero columns on each side; whatever follows the padded image in `out`
+/// is zeroed too. Only the border is written with zeros.
 fn pad_image<T: Float>(x: &[T], [c, h, w]: [usize; 3], ph: usize, pw: usize, out: &mut [T]) {
     let (hp, wp) = (h + 2 * ph, w + 2 * pw);
-    out.fill(T::zero());
-    for ch in 0..c {
+    let zero = T::zero();
+    for (ch, plane) in out.chunks_exact_mut(hp * wp).take(c).enumerate() {
+        plane[..ph * wp + pw].fill(zero);
         for y in 0..h {
-            let src = &x[(ch * h + y) * w..][..w];
-            out[ch * hp * wp + (y + ph) * wp + pw..][..w].copy_from_slice(src);
+            let row = &mut plane[(y + ph) * wp..][..wp];
+            row[pw..pw + w].copy_from_slice(&x[(ch * h + y) * w..][..w]);
+            // The right border of this row and the left border of the next.
+            let next = (y + ph) * wp + pw + w;
+            let end = if y + 1 < h { next + 2 * pw } else { hp * wp };
+            plane[next..end].fill(zero);
+        }
+        if h == 0 {
+            plane.fill(zero);
         }
     }
+    out[c * hp * wp..].fill(zero);
 }
 
 impl<T: Float> Convolution<T> {
@@ -258,11 +268,17 @@ impl<T: Float> Convolution<T> {
                     let g_s = &grads[s * fnum * p_out..][..fnum * p_out];
                     plan.prepare(&g, &x[s * g.input_len()..][..g.input_len()], &mut src);
                     // Gᵀ on the computed grid, zero on the dropped columns.
+                    // Positions outside, filters inside: the writes are
+                    // sequential and the FN rows being read stay in L1.
                     for (f, plane) in g_s.chunks_exact(p_out).enumerate() {
                         db[f] += plane.iter().copied().sum::<T>();
-                        for (oh, row) in plane.chunks_exact(g.out_w).enumerate() {
-                            for (ow, &v) in row.iter().enumerate() {
-                                gt[(oh * plan.row_len + ow) * fnum + f] = v;
+                    }
+                    for oh in 0..g.out_h {
+                        for ow in 0..g.out_w {
+                            let q = oh * g.out_w + ow;
+                            let dst = &mut gt[(oh * plan.row_len + ow) * fnum..][..fnum];
+                            for (f, d) in dst.iter_mut().enumerate() {
+                                *d = g_s[f * p_out + q];
                             }
                         }
                     }
@@ -489,7 +505,8 @@ impl<T: Float> Layer<T> for Convolution<T> {
         let weights = self.weight.as_slice().expect("kept in standard layout");
         let a_rows = strided_rows(0, fnum, plan.k);
         let bias = &self.bias;
-        let mut out = self.spare.for_output(n * fnum * p_out);
+        // Every element is written below (compaction of the computed rows).
+        let mut out = self.spare.for_output_overwrite(n * fnum * p_out);
         out.par_chunks_exact_mut(fnum * p_out)
             .zip(xs.par_chunks_exact(g.input_len()))
             .for_each_init(

@@ -23,9 +23,12 @@ use crate::{Convolution, Geometry, Pooling};
 /// the feature maps are 28, 28, 14, 16, 8, 8, and 64×4×4 = 1024 values reach
 /// the first affine layer. Dropout is the book's (scaled at inference).
 ///
+/// As in [`crate::SimpleConvNet`], each ReLU → max-pool is built as
+/// max-pool → ReLU, which computes the same values and gradients exactly.
+///
 /// A description, built into a [`Network`] by [`build`](DeepConvNet::build).
 /// Layer names: `conv1`…`conv6`, `relu1`…`relu7`, `pool1`…`pool3`, `affine1`,
-/// `affine2`, `dropout1`, `dropout2`.
+/// `affine2`, `dropout1`, `dropout2` (in order: conv1 relu1 conv2 pool1 relu2 …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeepConvNet {
     /// Input (C, H, W).

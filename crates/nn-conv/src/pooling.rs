@@ -163,6 +163,39 @@ fn max_pool_2x2<T: Float>(
     }
 }
 
+/// The backward pass of [`max_pool_2x2`] for one plane: writes every pixel,
+/// the window's winner receiving the gradient and the other three zero.
+fn unpool_2x2<T: Float>(dst: &mut [T], w: usize, h: usize, out_w: usize, g_out: &[T], arg: &[u32]) {
+    let zero = T::zero();
+    for (oh, (grads, args)) in g_out
+        .chunks_exact(out_w)
+        .zip(arg.chunks_exact(out_w))
+        .enumerate()
+    {
+        let base = 2 * oh * w;
+        let (top, bottom) = dst[base..base + 2 * w].split_at_mut(w);
+        for (ow, (&d, &at)) in grads.iter().zip(args).enumerate() {
+            let corner = base + 2 * ow;
+            let hit = |offset: usize| {
+                if at as usize == corner + offset {
+                    d
+                } else {
+                    zero
+                }
+            };
+            top[2 * ow] = hit(0);
+            top[2 * ow + 1] = hit(1);
+            bottom[2 * ow] = hit(w);
+            bottom[2 * ow + 1] = hit(w + 1);
+        }
+        // An odd width leaves the last column outside every window.
+        top[2 * out_w..].fill(zero);
+        bottom[2 * out_w..].fill(zero);
+    }
+    // An odd height leaves the last row outside every window.
+    dst[2 * (g_out.len() / out_w.max(1)) * w..h * w].fill(zero);
+}
+
 impl<T: Float> Parameters<T> for Pooling<T> {}
 
 impl<T: Float> Layer<T> for Pooling<T> {
@@ -194,7 +227,8 @@ impl<T: Float> Layer<T> for Pooling<T> {
         let (plane, out_plane) = (h * w, g.positions());
         let x_owned = nn_core::into_standard(x);
         let x = x_owned.as_slice().expect("standard layout is contiguous");
-        let mut out = self.spare.for_output(n * c * out_plane);
+        // Every path below writes every output.
+        let mut out = self.spare.for_output_overwrite(n * c * out_plane);
         let mut argmax = self.cache.take().map(|c| c.argmax).unwrap_or_default();
         argmax.resize(if kind == PoolKind::Max { out.len() } else { 0 }, 0);
         let scale = T::cast(1.0 / (ph * pw) as f64);
@@ -290,9 +324,22 @@ impl<T: Float> Layer<T> for Pooling<T> {
         let dout = dout_owned
             .as_slice()
             .expect("standard layout is contiguous");
-        let mut dx = self.spare.for_input_grad(cache.batch * g.channels * plane);
+        let windows_2x2 = self.kind == PoolKind::Max && (ph, pw, stride, pad) == (2, 2, 2, 0);
+        let mut dx = if windows_2x2 {
+            // Every pixel is written below (each window's four, then the
+            // uncovered last row or column of an odd-sized image).
+            self.spare
+                .for_input_grad_overwrite(cache.batch * g.channels * plane)
+        } else {
+            self.spare.for_input_grad(cache.batch * g.channels * plane)
+        };
         let scale = T::cast(1.0 / (ph * pw) as f64);
         match self.kind {
+            PoolKind::Max if windows_2x2 => dx
+                .par_chunks_exact_mut(plane.max(1))
+                .zip(dout.par_chunks_exact(out_plane.max(1)))
+                .zip(cache.argmax.par_chunks_exact(out_plane.max(1)))
+                .for_each(|((dst, g_out), arg)| unpool_2x2(dst, w, g.height, g.out_w, g_out, arg)),
             PoolKind::Max => dx
                 .par_chunks_exact_mut(plane.max(1))
                 .zip(dout.par_chunks_exact(out_plane.max(1)))

@@ -11,8 +11,15 @@ use crate::{Convolution, Geometry, Pooling};
 /// conv (30 filters 5×5, stride 1, pad 0) → ReLU → max-pool 2×2 stride 2 →
 /// Affine 100 → ReLU → Affine 10 → SoftmaxWithLoss, weights N(0, 0.01²).
 ///
+/// ReLU → max-pool is built as max-pool → ReLU: the same function and the
+/// same gradients, bit for bit (max-pooling commutes with any non-decreasing
+/// activation, and both orders send the gradient to the window's first
+/// maximum when it is positive, and nowhere otherwise), with the ReLU on a
+/// quarter of the values. Layers without parameters only change places, so
+/// parameter names are unaffected.
+///
 /// A description, built into a [`Network`] by [`build`](SimpleConvNet::build).
-/// Layer names: `conv1`, `relu1`, `pool1`, `affine1`, `relu2`, `affine2`.
+/// Layer names: `conv1`, `pool1`, `relu1`, `affine1`, `relu2`, `affine2`.
 ///
 /// ```
 /// use nn_conv::SimpleConvNet;

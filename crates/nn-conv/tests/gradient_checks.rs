@@ -166,3 +166,27 @@ fn bit_identical_on_one_and_two_threads() {
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
 }
+
+#[test]
+fn relu_then_max_pool_equals_max_pool_then_relu_bit_for_bit() {
+    use nn_layers::{Layer, Mode, Relu, Sequential};
+    // Inputs with many exact zeros, negative windows and ties.
+    let x: Tensor<f32> = ndarray::Array4::from_shape_fn((3, 2, 7, 6), |(a, b, c, d)| {
+        (((a * 7 + b * 5 + c * 3 + d) % 7) as f32 - 3.0) * 0.5
+    })
+    .into_dyn();
+    let mut book = Sequential::new()
+        .with(Relu::new())
+        .with(Pooling::<f32>::max(2, 2, 2, 0).unwrap());
+    let mut ours = Sequential::new()
+        .with(Pooling::<f32>::max(2, 2, 2, 0).unwrap())
+        .with(Relu::new());
+    let y_book = book.forward(x.clone(), Mode::Train).unwrap();
+    let y_ours = ours.forward(x, Mode::Train).unwrap();
+    let bits = |t: &Tensor<f32>| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&y_book), bits(&y_ours));
+    let g: Tensor<f32> = gaussian(y_book.raw_dim(), 1.0, &mut seeded(5)).unwrap();
+    let dx_book = book.backward(g.clone()).unwrap();
+    let dx_ours = ours.backward(g).unwrap();
+    assert_eq!(bits(&dx_book), bits(&dx_ours));
+}

@@ -53,6 +53,20 @@ impl<T: Float> Recycler<T> {
         zeroed(&mut self.grad, len)
     }
 
+    /// `len` values in the kept input's storage, **not zeroed**: for a caller
+    /// that writes every element. The values are those of the consumed tensor
+    /// (or zeros, when a new buffer had to be allocated).
+    pub fn for_input_grad_overwrite(&mut self, len: usize) -> Vec<T> {
+        sized(&mut self.input, len)
+    }
+
+    /// `len` values in the kept gradient's storage, **not zeroed**: for a
+    /// caller that writes every element (see
+    /// [`for_input_grad_overwrite`](Recycler::for_input_grad_overwrite)).
+    pub fn for_output_overwrite(&mut self, len: usize) -> Vec<T> {
+        sized(&mut self.grad, len)
+    }
+
     /// The kept gradient's storage, emptied, for a caller that fills it by
     /// `extend` (and so does not pay for zeroing it first).
     pub fn output_empty(&mut self) -> Vec<T> {
@@ -69,6 +83,17 @@ fn keep<T>(slot: &mut Vec<T>, t: Tensor<T>) {
     if offset.unwrap_or(0) == 0 && buffer.capacity() > slot.capacity() {
         *slot = buffer;
     }
+}
+
+fn sized<T: Float>(slot: &mut Vec<T>, len: usize) -> Vec<T> {
+    let mut v = if slot.capacity() >= len {
+        std::mem::take(slot)
+    } else {
+        Vec::new()
+    };
+    // Shrinking keeps stale values; growing appends zeros.
+    v.resize(len, T::zero());
+    v
 }
 
 fn zeroed<T: Float>(slot: &mut Vec<T>, len: usize) -> Vec<T> {

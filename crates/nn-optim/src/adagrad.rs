@@ -1,8 +1,9 @@
 //! AdaGrad.
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewD, ArrayViewMutD};
 use nn_core::{Float, Tensor};
 
+use crate::elementwise;
 use crate::error::positive;
 use crate::optimizer::check_grad;
 use crate::slots::Slots;
@@ -72,13 +73,10 @@ impl<T: Float> Optimizer<T> for AdaGrad<T> {
         let (lr, guard) = (T::cast(self.config.lr), T::cast(DIVISION_GUARD));
         let slot = self.slots.get(name, param.shape())?;
         slot.steps += 1;
-        Zip::from(param)
-            .and(&grad)
-            .and(&mut slot.tensors[0])
-            .for_each(|w, &g, h| {
-                *h += g * g;
-                *w -= lr * g / (h.sqrt() + guard);
-            });
+        elementwise::update1(param, grad, &mut slot.tensors[0], |w, g, h| {
+            *h += g * g;
+            *w -= lr * g / (h.sqrt() + guard);
+        });
         Ok(())
     }
 

@@ -1,8 +1,9 @@
 //! Adam.
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewD, ArrayViewMutD};
 use nn_core::{Float, Tensor};
 
+use crate::elementwise;
 use crate::error::{positive, unit};
 use crate::optimizer::check_grad;
 use crate::slots::Slots;
@@ -88,15 +89,11 @@ impl<T: Float> Optimizer<T> for Adam<T> {
             T::cast(DIVISION_GUARD),
         );
         let [m, v] = &mut slot.tensors;
-        Zip::from(param)
-            .and(&grad)
-            .and(m)
-            .and(v)
-            .for_each(|w, &g, m, v| {
-                *m += b1 * (g - *m);
-                *v += b2 * (g * g - *v);
-                *w -= lr_t * *m / (v.sqrt() + guard);
-            });
+        elementwise::update2(param, grad, (m, v), |w, g, m, v| {
+            *m += b1 * (g - *m);
+            *v += b2 * (g * g - *v);
+            *w -= lr_t * *m / (v.sqrt() + guard);
+        });
         Ok(())
     }
 

@@ -28,6 +28,7 @@
 mod adagrad;
 mod adam;
 mod by_name;
+mod elementwise;
 mod error;
 mod momentum;
 mod nesterov;

@@ -1,8 +1,9 @@
 //! Momentum SGD.
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewD, ArrayViewMutD};
 use nn_core::{Float, Tensor};
 
+use crate::elementwise;
 use crate::error::{positive, unit};
 use crate::optimizer::check_grad;
 use crate::slots::Slots;
@@ -75,13 +76,10 @@ impl<T: Float> Optimizer<T> for Momentum<T> {
         let (lr, alpha) = (T::cast(self.config.lr), T::cast(self.config.momentum));
         let slot = self.slots.get(name, param.shape())?;
         slot.steps += 1;
-        Zip::from(param)
-            .and(&grad)
-            .and(&mut slot.tensors[0])
-            .for_each(|w, &g, v| {
-                *v = alpha * *v - lr * g;
-                *w += *v;
-            });
+        elementwise::update1(param, grad, &mut slot.tensors[0], |w, g, v| {
+            *v = alpha * *v - lr * g;
+            *w += *v;
+        });
         Ok(())
     }
 

@@ -1,8 +1,9 @@
 //! Nesterov's accelerated gradient.
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewD, ArrayViewMutD};
 use nn_core::{Float, Tensor};
 
+use crate::elementwise;
 use crate::optimizer::check_grad;
 use crate::slots::Slots;
 use crate::{MomentumConfig, Optimizer, Result};
@@ -55,13 +56,10 @@ impl<T: Float> Optimizer<T> for Nesterov<T> {
         let (lr, alpha) = (T::cast(self.config.lr), T::cast(self.config.momentum));
         let slot = self.slots.get(name, param.shape())?;
         slot.steps += 1;
-        Zip::from(param)
-            .and(&grad)
-            .and(&mut slot.tensors[0])
-            .for_each(|w, &g, v| {
-                *v = alpha * *v - lr * g;
-                *w += alpha * *v - lr * g;
-            });
+        elementwise::update1(param, grad, &mut slot.tensors[0], |w, g, v| {
+            *v = alpha * *v - lr * g;
+            *w += alpha * *v - lr * g;
+        });
         Ok(())
     }
 

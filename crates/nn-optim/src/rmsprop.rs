@@ -1,8 +1,9 @@
 //! RMSprop.
 
-use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
+use ndarray::{ArrayViewD, ArrayViewMutD};
 use nn_core::{Float, Tensor};
 
+use crate::elementwise;
 use crate::error::{positive, unit};
 use crate::optimizer::check_grad;
 use crate::slots::Slots;
@@ -71,13 +72,10 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
         let (rho, guard) = (T::cast(self.config.decay_rate), T::cast(DIVISION_GUARD));
         let slot = self.slots.get(name, param.shape())?;
         slot.steps += 1;
-        Zip::from(param)
-            .and(&grad)
-            .and(&mut slot.tensors[0])
-            .for_each(|w, &g, h| {
-                *h = rho * *h + (T::one() - rho) * g * g;
-                *w -= lr * g / (h.sqrt() + guard);
-            });
+        elementwise::update1(param, grad, &mut slot.tensors[0], |w, g, h| {
+            *h = rho * *h + (T::one() - rho) * g * g;
+            *w -= lr * g / (h.sqrt() + guard);
+        });
         Ok(())
     }
 

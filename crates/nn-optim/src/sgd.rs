@@ -3,6 +3,7 @@
 use ndarray::{ArrayViewD, ArrayViewMutD};
 use nn_core::Float;
 
+use crate::elementwise;
 use crate::error::positive;
 use crate::optimizer::check_grad;
 use crate::{Optimizer, Result};
@@ -60,11 +61,12 @@ impl<T: Float> Optimizer<T> for Sgd {
     fn update(
         &mut self,
         name: &str,
-        mut param: ArrayViewMutD<'_, T>,
+        param: ArrayViewMutD<'_, T>,
         grad: ArrayViewD<'_, T>,
     ) -> Result<()> {
         check_grad("SGD", name, &param, &grad)?;
-        param.scaled_add(-T::cast(self.config.lr), &grad);
+        let lr = T::cast(self.config.lr);
+        elementwise::update(param, grad, |w, g| *w -= lr * g);
         Ok(())
     }
 }
