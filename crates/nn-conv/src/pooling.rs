@@ -57,7 +57,7 @@ struct Cache {
     batch: usize,
     single: bool,
     /// For max pooling: the winning pixel of each output, as an index into
-    /// its input plane.
+    /// its input plane (2×2 windows: as its position in the window, 0–3).
     argmax: Vec<u32>,
 }
 
@@ -124,7 +124,8 @@ impl<T: Float> Pooling<T> {
 
 /// 2×2 max pooling with stride 2: each output from its four pixels through
 /// a comparison tree (depth 2, not a chain of 4), branch-free; strict `>`
-/// keeps the first maximum in row-major order, as the general path does.
+/// keeps the first maximum in row-major order, as the general path does. The
+/// winner is recorded as its position in the window: 0, 1 (top row), 2, 3.
 fn max_pool_2x2<T: Float>(
     src: &[T],
     w: usize,
@@ -136,29 +137,24 @@ fn max_pool_2x2<T: Float>(
     for oh in 0..out_h {
         let top = &src[2 * oh * w..][..2 * out_w];
         let bottom = &src[(2 * oh + 1) * w..][..2 * out_w];
-        let base = (2 * oh * w) as u32;
         let (d, a) = (
             &mut dst[oh * out_w..][..out_w],
             &mut arg[oh * out_w..][..out_w],
         );
-        for (ow, (((d, a), t), b)) in d
+        for (((d, a), t), b) in d
             .iter_mut()
             .zip(a)
             .zip(top.chunks_exact(2))
             .zip(bottom.chunks_exact(2))
-            .enumerate()
         {
-            let right = t[1] > t[0];
-            let (m_top, i_top) = if right { (t[1], 1) } else { (t[0], 0) };
-            let right = b[1] > b[0];
-            let (m_bot, i_bot) = if right {
-                (b[1], w as u32 + 1)
-            } else {
-                (b[0], w as u32)
-            };
-            let lower = m_bot > m_top;
-            *d = if lower { m_bot } else { m_top };
-            *a = base + 2 * ow as u32 + if lower { i_bot } else { i_top };
+            let right_top = t[1] > t[0];
+            let m_top = if right_top { t[1] } else { t[0] };
+            let right_bottom = b[1] > b[0];
+            let m_bottom = if right_bottom { b[1] } else { b[0] };
+            let lower = m_bottom > m_top;
+            *d = if lower { m_bottom } else { m_top };
+            let right = if lower { right_bottom } else { right_top };
+            *a = 2 * u32::from(lower) + u32::from(right);
         }
     }
 }
@@ -167,26 +163,22 @@ fn max_pool_2x2<T: Float>(
 /// the window's winner receiving the gradient and the other three zero.
 fn unpool_2x2<T: Float>(dst: &mut [T], w: usize, h: usize, out_w: usize, g_out: &[T], arg: &[u32]) {
     let zero = T::zero();
-    for (oh, (grads, args)) in g_out
+    for (oh, (grads, wins)) in g_out
         .chunks_exact(out_w)
         .zip(arg.chunks_exact(out_w))
         .enumerate()
     {
-        let base = 2 * oh * w;
-        let (top, bottom) = dst[base..base + 2 * w].split_at_mut(w);
-        for (ow, (&d, &at)) in grads.iter().zip(args).enumerate() {
-            let corner = base + 2 * ow;
-            let hit = |offset: usize| {
-                if at as usize == corner + offset {
-                    d
-                } else {
-                    zero
-                }
-            };
-            top[2 * ow] = hit(0);
-            top[2 * ow + 1] = hit(1);
-            bottom[2 * ow] = hit(w);
-            bottom[2 * ow + 1] = hit(w + 1);
+        let (top, bottom) = dst[2 * oh * w..][..2 * w].split_at_mut(w);
+        for (((t, b), &d), &win) in top
+            .chunks_exact_mut(2)
+            .zip(bottom.chunks_exact_mut(2))
+            .zip(grads)
+            .zip(wins)
+        {
+            t[0] = if win == 0 { d } else { zero };
+            t[1] = if win == 1 { d } else { zero };
+            b[0] = if win == 2 { d } else { zero };
+            b[1] = if win == 3 { d } else { zero };
         }
         // An odd width leaves the last column outside every window.
         top[2 * out_w..].fill(zero);

@@ -95,8 +95,8 @@ impl SimpleConvNet {
                 init,
                 &mut rng,
             )?)
-            .with(Relu::new())
             .with(Pooling::max(2, 2, 2, 0)?)
+            .with(Relu::new())
             .with(Affine::init(flat, self.hidden_size, init, &mut rng)?)
             .with(Relu::new())
             .with(Affine::init(

@@ -190,3 +190,19 @@ fn relu_then_max_pool_equals_max_pool_then_relu_bit_for_bit() {
     let dx_ours = ours.backward(g).unwrap();
     assert_eq!(bits(&dx_book), bits(&dx_ours));
 }
+
+#[test]
+fn the_networks_pool_before_their_relus() {
+    let simple = SimpleConvNet::default().build::<f32>(0).unwrap();
+    let names: Vec<&str> = simple.layers().names().collect();
+    assert_eq!(
+        names,
+        ["conv1", "pool1", "relu1", "affine1", "relu2", "affine2"]
+    );
+    let deep = DeepConvNet::default().build::<f32>(0).unwrap();
+    let names: Vec<&str> = deep.layers().names().collect();
+    assert_eq!(
+        names[..9],
+        ["conv1", "relu1", "conv2", "pool1", "relu2", "conv3", "relu3", "conv4", "pool2"]
+    );
+}

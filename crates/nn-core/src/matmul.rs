@@ -15,9 +15,9 @@ const ALIGN: usize = 8;
 
 /// General matrix product C ← α·A·B + β·C (β = 0 overwrites C).
 ///
-/// Large products are split across the current rayon pool: C's rows are
-/// halved recursively (or its columns, when C has few rows but many columns)
-/// and each piece is computed by `matrixmultiply` on one thread. Every element
+/// Large products are split across the current rayon pool: C is halved
+/// recursively along its longer side (rows or columns), and each piece is
+/// computed by `matrixmultiply` on one thread. Every element
 /// of C is still one dot product over the whole of K in the same order, so the
 /// result is **bit-for-bit the same whatever the number of threads**. Run
 /// inside `rayon::ThreadPool::install` to choose the thread count.
@@ -81,7 +81,10 @@ fn split<T: Float>(
     }
     let (left, right) = (pieces / 2, pieces - pieces / 2);
     let cut = |len: usize| ((len * left / pieces).div_ceil(ALIGN) * ALIGN).min(len);
-    if m >= 2 * ALIGN || m >= n {
+    // Each piece packs its share of the split operand and all of the other,
+    // so split the longer side of C: splitting rows repeats B's k × n, and
+    // splitting columns repeats A's m × k.
+    if m >= n {
         let at = cut(m);
         let (a1, a2) = a.split_at(Axis(0), at);
         let (c1, c2) = c.split_at(Axis(0), at);

@@ -13,7 +13,10 @@ use crate::{Error, Layer, Mode, Result};
 /// place, this layer owns the `dout` it is given.
 #[derive(Debug, Clone, Default)]
 pub struct Relu {
-    mask: Option<ArrayD<bool>>,
+    /// 1 where the input was positive. `u8` rather than `bool`: measured 1.5×
+    /// faster to write and 1.3× to apply on 432 k elements, the loops
+    /// vectorising better.
+    mask: Option<ArrayD<u8>>,
 }
 
 impl Relu {
@@ -35,15 +38,16 @@ impl<T: Float> Layer<T> for Relu {
         let mut x = nn_core::into_standard(x);
         let mut mask = match self.mask.take() {
             Some(m) if m.shape() == x.shape() => m,
-            _ => ArrayD::from_elem(x.raw_dim(), false),
+            _ => ArrayD::zeros(x.raw_dim()),
         };
         let values = x.as_slice_mut().expect("standard layout");
         let keep = mask.as_slice_mut().expect("new arrays are standard");
         // Branch-free, so that it vectorises.
         zip_chunks(values, keep, |x, m| {
             for (x, m) in x.iter_mut().zip(m) {
-                *m = *x > zero;
-                *x = if *m { *x } else { zero };
+                let positive = *x > zero;
+                *m = u8::from(positive);
+                *x = if positive { *x } else { zero };
             }
         });
         if mode == Mode::Train {
@@ -61,13 +65,13 @@ impl<T: Float> Layer<T> for Relu {
         let mut dout = nn_core::into_standard(dout);
         let grads = dout.as_slice_mut().expect("standard layout");
         let keep = mask.as_slice_mut().expect("new arrays are standard");
-        // Multiply by the mask as 0 or 1: a select on a loaded bool compiles to
+        // Multiply by the mask as 0 or 1: a select on a loaded bool compiled to
         // a branch, mispredicted half the time on real activations (measured
         // 7.1 ms against 0.5 ms for 1.7 M elements).
         let (zero, one) = (T::zero(), T::one());
         zip_chunks(grads, keep, |d, m| {
             for (d, &m) in d.iter_mut().zip(m.iter()) {
-                *d *= if m { one } else { zero };
+                *d *= if m != 0 { one } else { zero };
             }
         });
         Ok(dout)
