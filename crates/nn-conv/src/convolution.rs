@@ -270,19 +270,14 @@ impl<T: Float> Convolution<T> {
                 for s in group * per..((group + 1) * per).min(n) {
                     let g_s = &grads[s * fnum * p_out..][..fnum * p_out];
                     plan.prepare(&g, &x[s * g.input_len()..][..g.input_len()], &mut src);
-                    // Gᵀ on the computed grid, zero on the dropped columns.
-                    // Positions outside, filters inside: the writes are
-                    // sequential and the FN rows being read stay in L1.
-                    for (f, plane) in g_s.chunks_exact(p_out).enumerate() {
-                        db[f] += plane.iter().copied().sum::<T>();
-                    }
+                    // Gᵀ on the computed grid (zero on the dropped columns),
+                    // one output row at a time, in 8 × 8 blocks; ∂L/∂b adds
+                    // up its rows.
                     for oh in 0..g.out_h {
-                        for ow in 0..g.out_w {
-                            let q = oh * g.out_w + ow;
-                            let dst = &mut gt[(oh * plan.row_len + ow) * fnum..][..fnum];
-                            for (f, d) in dst.iter_mut().enumerate() {
-                                *d = g_s[f * p_out + q];
-                            }
+                        let rows = &mut gt[oh * plan.row_len * fnum..][..g.out_w * fnum];
+                        transpose_into(&g_s[oh * g.out_w..], p_out, (fnum, g.out_w), rows);
+                        for row in rows.chunks_exact(fnum) {
+                            db.iter_mut().zip(row).for_each(|(b, &v)| *b += v);
                         }
                     }
                     let a = Operand {
@@ -351,6 +346,28 @@ impl<T: Float> Convolution<T> {
         Ok(Some(
             Tensor::from_shape_vec(IxDyn(&shape), dx).expect("N·C·H·W elements"),
         ))
+    }
+}
+
+/// Writes the transpose of the `rows × cols` block of `src` (row stride
+/// `stride`) into `dst` (`cols × rows`, contiguous), in 8 × 8 blocks so that
+/// both sides are read and written a cache line at a time.
+fn transpose_into<T: Float>(src: &[T], stride: usize, (rows, cols): (usize, usize), dst: &mut [T]) {
+    for r0 in (0..rows).step_by(8) {
+        let r_len = 8.min(rows - r0);
+        for c0 in (0..cols).step_by(8) {
+            let c_len = 8.min(cols - c0);
+            let mut block = [[T::zero(); 8]; 8];
+            for (r, line) in block.iter_mut().enumerate().take(r_len) {
+                line[..c_len].copy_from_slice(&src[(r0 + r) * stride + c0..][..c_len]);
+            }
+            for c in 0..c_len {
+                let out = &mut dst[(c0 + c) * rows + r0..][..r_len];
+                for (r, o) in out.iter_mut().enumerate() {
+                    *o = block[r][c];
+                }
+            }
+        }
     }
 }
 

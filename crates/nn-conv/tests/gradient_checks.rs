@@ -206,3 +206,56 @@ fn the_networks_pool_before_their_relus() {
         ["conv1", "relu1", "conv2", "pool1", "relu2", "conv3", "relu3", "conv4", "pool2"]
     );
 }
+
+/// The f32 layers take the SIMD micro-kernel (on CPUs with AVX2 and FMA);
+/// f64 takes matrixmultiply. Both must compute the same convolution.
+#[test]
+fn f32_convolutions_agree_with_f64() {
+    use nn_layers::{Layer, Mode};
+    for (shape, filters, kernel, stride, pad) in [
+        ([3, 16, 28, 28], 16, [3, 3], 1, 1),
+        ([2, 1, 28, 28], 30, [5, 5], 1, 0),
+        ([2, 32, 14, 14], 32, [3, 3], 1, 2),
+        ([2, 3, 9, 7], 4, [3, 2], 2, 1),
+    ] {
+        let mut c64 = Convolution::<f64>::init(
+            shape[1],
+            filters,
+            kernel,
+            stride,
+            pad,
+            Init::He,
+            &mut seeded(1),
+        )
+        .unwrap();
+        let mut c32 = Convolution::<f32>::new(
+            c64.weight().mapv(|v| v as f32),
+            c64.bias().mapv(|v| v as f32),
+            stride,
+            pad,
+        )
+        .unwrap();
+        let x64 = random(&shape, 2);
+        let y64 = c64.forward(x64.clone(), Mode::Train).unwrap();
+        let y32 = c32.forward(x64.mapv(|v| v as f32), Mode::Train).unwrap();
+        let g64 = random(y64.shape(), 3);
+        let dx64 = c64.backward(g64.clone()).unwrap();
+        let dx32 = c32.backward(g64.mapv(|v| v as f32)).unwrap();
+        let close = |a: &Tensor<f32>, b: &Tensor<f64>, what: &str| {
+            let scale = b.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    (f64::from(*x) - y).abs() <= 1e-4 * scale,
+                    "{what} {shape:?}: {x} vs {y}"
+                );
+            }
+        };
+        close(&y32, &y64, "output");
+        close(&dx32, &dx64, "dx");
+        close(
+            &c32.grads().unwrap().0.clone().into_dyn(),
+            &c64.grads().unwrap().0.clone().into_dyn(),
+            "dW",
+        );
+    }
+}

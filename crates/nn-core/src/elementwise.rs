@@ -45,3 +45,32 @@ where
             .for_each(|(a, b)| f(a, b));
     }
 }
+
+/// Σ `xs`, with eight running sums over interleaved elements combined at the
+/// end.
+///
+/// `xs.iter().sum()` adds one element at a time, each addition waiting for
+/// the last (float addition is not associative, so the compiler may not
+/// reorder it): about 4 cycles per element. Eight independent sums let the
+/// additions overlap and vectorise. The order is fixed by the length alone,
+/// so the result is the same on every run and every thread count; it may
+/// differ from the sequential sum in the last bits.
+///
+/// ```
+/// let xs: Vec<f64> = (1..=100).map(f64::from).collect();
+/// assert_eq!(nn_core::sum(&xs), 5050.0);
+/// ```
+pub fn sum<T: crate::Float>(xs: &[T]) -> T {
+    let mut lanes = [T::zero(); 8];
+    let mut chunks = xs.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            *lane += x;
+        }
+    }
+    let tail: T = chunks.remainder().iter().copied().sum();
+    (lanes[0] + lanes[4])
+        + (lanes[1] + lanes[5])
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
+        + tail
+}
