@@ -4,7 +4,9 @@
 //!
 //! - `conv/*`: SimpleConvNet's layer (1→30, 5×5, 28×28; first layer, so its
 //!   backward is params-only) and DeepConvNet's 16→16 (28×28) and 64→64 (8×8)
-//!   3×3 layers, forward and backward.
+//!   3×3 layers, forward and backward. The tensor each call consumes is
+//!   copied outside the timed region. The input each call consumes is copied
+//!   outside the timed region.
 //! - `pool/max`: 2×2 stride-2 max pooling of SimpleConvNet's 30×24×24 maps.
 //! - `simple_conv_net/train_step`, `deep_conv_net/train_step`: forward,
 //!   backward and an Adam update on random MNIST-shaped data.
@@ -15,7 +17,7 @@ use nn_conv::{Convolution, DeepConvNet, Pooling, SimpleConvNet};
 use nn_core::{init::uniform, init::Init, rng::seeded, Tensor};
 use nn_layers::{Layer, Mode, Network};
 use nn_optim::{Adam, AdamConfig, Optimizer};
-use nn_workspace::{pool, time_in_pool, BENCH_THREADS};
+use nn_workspace::{pool, time_in_pool, time_in_pool_with_setup, BENCH_THREADS};
 use std::hint::black_box;
 
 const BATCH: usize = 100;
@@ -47,12 +49,15 @@ fn layers(c: &mut Criterion) {
                 BenchmarkId::new(format!("{name}/forward"), format!("t{threads}")),
                 |b| {
                     b.iter_custom(|iters| {
-                        time_in_pool(&pool, iters, || {
-                            black_box(
-                                conv.forward(black_box(x.clone()), Mode::Train)
-                                    .expect("fits"),
-                            );
-                        })
+                        time_in_pool_with_setup(
+                            &pool,
+                            iters,
+                            &mut conv,
+                            |_| x.clone(),
+                            |conv, x| {
+                                black_box(conv.forward(x, Mode::Train).expect("fits"));
+                            },
+                        )
                     })
                 },
             );
@@ -60,14 +65,19 @@ fn layers(c: &mut Criterion) {
                 BenchmarkId::new(format!("{name}/backward"), format!("t{threads}")),
                 |b| {
                     b.iter_custom(|iters| {
-                        time_in_pool(&pool, iters, || {
-                            if first {
-                                conv.backward_params_only(black_box(dout.clone()))
-                                    .expect("fits");
-                            } else {
-                                black_box(conv.backward(black_box(dout.clone())).expect("fits"));
-                            }
-                        })
+                        time_in_pool_with_setup(
+                            &pool,
+                            iters,
+                            &mut conv,
+                            |_| dout.clone(),
+                            |conv, d| {
+                                if first {
+                                    conv.backward_params_only(d).expect("fits");
+                                } else {
+                                    black_box(conv.backward(d).expect("fits"));
+                                }
+                            },
+                        )
                     })
                 },
             );
@@ -86,11 +96,16 @@ fn layers(c: &mut Criterion) {
             BenchmarkId::new("max_2x2_30x24x24", format!("t{threads}")),
             |b| {
                 b.iter_custom(|iters| {
-                    time_in_pool(&pool, iters, || {
-                        max.forward(black_box(x.clone()), Mode::Train)
-                            .expect("fits");
-                        black_box(max.backward(black_box(dout.clone())).expect("fits"));
-                    })
+                    time_in_pool_with_setup(
+                        &pool,
+                        iters,
+                        &mut max,
+                        |_| (x.clone(), dout.clone()),
+                        |max, (x, d)| {
+                            max.forward(x, Mode::Train).expect("fits");
+                            black_box(max.backward(d).expect("fits"));
+                        },
+                    )
                 })
             },
         );

@@ -50,3 +50,34 @@ pub fn time_in_pool<F: FnMut() + Send>(
         })
     })
 }
+
+/// Like [`time_in_pool`], but each iteration first runs `setup` (untimed)
+/// and passes its value to `routine` (timed); both get `ctx` (the layer under
+/// test) in turn. For layers that consume tensors of several megabytes, whose
+/// copy would otherwise be measured with them, or that need a forward pass
+/// before each backward.
+pub fn time_in_pool_with_setup<C, I, S, R>(
+    pool: &rayon::ThreadPool,
+    iters: u64,
+    ctx: &mut C,
+    mut setup: S,
+    mut routine: R,
+) -> std::time::Duration
+where
+    C: Send,
+    S: FnMut(&mut C) -> I + Send,
+    R: FnMut(&mut C, I) + Send,
+{
+    pool.install(|| {
+        nn_core::with_warm_workers(|| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let input = setup(ctx);
+                let start = std::time::Instant::now();
+                routine(ctx, input);
+                total += start.elapsed();
+            }
+            total
+        })
+    })
+}
