@@ -46,6 +46,34 @@ where
     }
 }
 
+/// Like [`zip_chunks`], with the second buffer only read.
+///
+/// ```
+/// let mut out = vec![0.0_f32; 4];
+/// nn_core::map_chunks(&mut out, &[1u8, 2, 3, 4], |o, b| {
+///     o.iter_mut().zip(b).for_each(|(o, &b)| *o = f32::from(b) / 2.0);
+/// });
+/// assert_eq!(out, [0.5, 1.0, 1.5, 2.0]);
+/// ```
+///
+/// # Panics
+/// When the lengths differ (see [`zip_chunks`]).
+pub fn map_chunks<A, B, F>(a: &mut [A], b: &[B], f: F)
+where
+    A: Send,
+    B: Sync,
+    F: Fn(&mut [A], &[B]) + Send + Sync,
+{
+    assert_eq!(a.len(), b.len(), "map_chunks: buffers of different lengths");
+    if a.len() < 2 * ELEMENTWISE_CHUNK {
+        f(a, b);
+    } else {
+        a.par_chunks_mut(ELEMENTWISE_CHUNK)
+            .zip(b.par_chunks(ELEMENTWISE_CHUNK))
+            .for_each(|(a, b)| f(a, b));
+    }
+}
+
 /// Σ `xs`, with eight running sums over interleaved elements combined at the
 /// end.
 ///

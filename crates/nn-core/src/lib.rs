@@ -48,7 +48,7 @@ mod softmax;
 mod tensor;
 
 pub use dot::dot;
-pub use elementwise::{sum, zip_chunks, ELEMENTWISE_CHUNK};
+pub use elementwise::{map_chunks, sum, zip_chunks, ELEMENTWISE_CHUNK};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient_descent::gradient_descent;

@@ -1,0 +1,166 @@
+//! Datasets: images and labels, split into training and test sets.
+
+use ndarray::{Array2, IxDyn};
+use nn_core::{Float, Tensor};
+
+use crate::{Error, Result};
+
+/// How to present images and labels, the options of the book's
+/// `load_mnist(normalize, flatten, one_hot_label)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Pixels divided by 255, in [0, 1] (default); otherwise the byte values
+    /// 0–255 in the element type (the raw bytes themselves come from
+    /// [`crate::idx::read_idx`]).
+    pub normalize: bool,
+    /// Images as rows of H·W values, (N, 784) (default); otherwise
+    /// (N, 1, H, W) for convolutional networks.
+    pub flatten: bool,
+    /// Also provide the labels as one-hot rows (default: class indices only).
+    pub one_hot: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            normalize: true,
+            flatten: true,
+            one_hot: false,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// The options for convolutional networks: normalised, (N, 1, H, W).
+    pub fn images() -> Self {
+        LoadOptions {
+            flatten: false,
+            ..LoadOptions::default()
+        }
+    }
+}
+
+/// Images with their labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split<T> {
+    /// (N, H·W) or (N, 1, H, W) (or (N, features) for non-image data).
+    pub images: Tensor<T>,
+    /// The class of each image.
+    pub labels: Vec<usize>,
+    /// The labels as one-hot rows (N, classes), when asked for.
+    pub one_hot: Option<Array2<T>>,
+}
+
+impl<T: Float> Split<T> {
+    /// Builds a split from byte images (`per_image` bytes each), converting
+    /// each byte as `options` say, and checks the labels.
+    pub(crate) fn from_bytes(
+        pixels: &[u8],
+        image_shape: &[usize],
+        labels: Vec<usize>,
+        classes: usize,
+        options: &LoadOptions,
+    ) -> Result<Self> {
+        let per_image: usize = image_shape.iter().product();
+        let n = labels.len();
+        if pixels.len() != n * per_image {
+            return Err(Error::InvalidArgument {
+                op: "Split::from_bytes",
+                message: format!("{} bytes for {n} images of {per_image}", pixels.len()),
+            });
+        }
+        let scale = if options.normalize { 1.0 / 255.0 } else { 1.0 };
+        let table: Vec<T> = (0..=255u8).map(|b| T::cast(f64::from(b) * scale)).collect();
+        let mut values = vec![T::zero(); pixels.len()];
+        nn_core::map_chunks(&mut values, pixels, |out, bytes| {
+            out.iter_mut()
+                .zip(bytes.iter())
+                .for_each(|(o, &b)| *o = table[usize::from(b)]);
+        });
+        let shape: Vec<usize> = if options.flatten {
+            vec![n, per_image]
+        } else {
+            std::iter::once(n)
+                .chain(image_shape.iter().copied())
+                .collect()
+        };
+        let images = Tensor::from_shape_vec(IxDyn(&shape), values).expect("n · per_image values");
+        let one_hot = options.one_hot.then(|| one_hot(&labels, classes));
+        Ok(Split {
+            images,
+            labels,
+            one_hot,
+        })
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The samples at `indices`, copied, in that order: a mini-batch.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an index past the end.
+    pub fn gather(&self, indices: &[usize]) -> Result<Split<T>> {
+        if let Some(&bad) = indices.iter().find(|&&i| i >= self.len()) {
+            return Err(Error::InvalidArgument {
+                op: "Split::gather",
+                message: format!("index {bad} is out of range for {} samples", self.len()),
+            });
+        }
+        let images = nn_core::into_standard(self.images.clone());
+        let per: usize = images.shape()[1..].iter().product();
+        let src = images.as_slice().expect("standard layout");
+        let mut data = Vec::with_capacity(indices.len() * per);
+        for &i in indices {
+            data.extend_from_slice(&src[i * per..(i + 1) * per]);
+        }
+        let mut shape = images.shape().to_vec();
+        shape[0] = indices.len();
+        Ok(Split {
+            images: Tensor::from_shape_vec(IxDyn(&shape), data).expect("rows × per values"),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            one_hot: self
+                .one_hot
+                .as_ref()
+                .map(|t| t.select(ndarray::Axis(0), indices)),
+        })
+    }
+
+    /// The first `n` samples (all of them if there are fewer).
+    pub fn take(&self, n: usize) -> Split<T> {
+        let n = n.min(self.len());
+        let indices: Vec<usize> = (0..n).collect();
+        self.gather(&indices).expect("indices below len")
+    }
+}
+
+/// One-hot rows (N, classes) for class indices.
+pub fn one_hot<T: Float>(labels: &[usize], classes: usize) -> Array2<T> {
+    let mut t = Array2::zeros((labels.len(), classes));
+    for (row, &l) in labels.iter().enumerate() {
+        if l < classes {
+            t[[row, l]] = T::one();
+        }
+    }
+    t
+}
+
+/// A dataset: a training split, a test split, and how many classes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset<T> {
+    /// The dataset's name (`"mnist"`, `"digits"`...).
+    pub name: String,
+    /// Training samples.
+    pub train: Split<T>,
+    /// Test samples.
+    pub test: Split<T>,
+    /// Number of classes.
+    pub classes: usize,
+}

@@ -1,0 +1,253 @@
+//! Downloading MNIST and Fashion-MNIST from mirrors, verified by SHA-256.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::idx::gunzip_if_needed;
+use crate::mnist::FILES;
+use crate::{Error, Result};
+
+/// A file to fetch and the SHA-256 of its *decompressed* content.
+///
+/// Verifying the decompressed content (the original IDX payload) means that
+/// a faithful mirror and one that recompressed the files both pass, while a
+/// truncated or altered file fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteFile {
+    /// The file name, without `.gz`.
+    pub name: &'static str,
+    /// Lowercase hex SHA-256 of the IDX content.
+    pub sha256: &'static str,
+}
+
+/// The datasets [`download`] knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remote {
+    /// MNIST handwritten digits.
+    Mnist,
+    /// Zalando's Fashion-MNIST.
+    FashionMnist,
+}
+
+impl Remote {
+    /// The folder under the data directory: `mnist` or `fashion-mnist`.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Remote::Mnist => "mnist",
+            Remote::FashionMnist => "fashion-mnist",
+        }
+    }
+
+    /// The four files with the digests of the original distributions.
+    pub fn files(self) -> [RemoteFile; 4] {
+        let sums = match self {
+            Remote::Mnist => [
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            ],
+            Remote::FashionMnist => [
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ],
+        };
+        std::array::from_fn(|i| RemoteFile {
+            name: FILES[i],
+            sha256: sums[i],
+        })
+    }
+
+    /// Mirrors known to serve the files as `<mirror>/<name>.gz`, tried in
+    /// order. (The book's own loader had to change mirrors twice; add one
+    /// with `nn data download --mirror URL`.)
+    pub fn mirrors(self) -> &'static [&'static str] {
+        match self {
+            Remote::Mnist => &[
+                "https://ossci-datasets.s3.amazonaws.com/mnist/",
+                "https://storage.googleapis.com/cvdf-datasets/mnist/",
+                "https://raw.githubusercontent.com/fgnt/mnist/master/",
+                "http://yann.lecun.com/exdb/mnist/",
+            ],
+            Remote::FashionMnist => &[
+                "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+            ],
+        }
+    }
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Downloads `remote` into `data_dir/<folder>/`, trying `extra_mirrors`
+/// first and then [`Remote::mirrors`]. Returns the paths of the four files.
+/// `log` receives one line per file.
+///
+/// # Errors
+/// [`Error::Download`] for a file no mirror delivered intact, saying where to
+/// put it by hand; [`Error::Io`] when the folder cannot be written.
+pub fn download(
+    remote: Remote,
+    data_dir: &Path,
+    extra_mirrors: &[String],
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<PathBuf>> {
+    let mirrors: Vec<String> = extra_mirrors
+        .iter()
+        .cloned()
+        .chain(remote.mirrors().iter().map(|m| m.to_string()))
+        .collect();
+    download_files(
+        &data_dir.join(remote.folder()),
+        &remote.files(),
+        &mirrors,
+        log,
+    )
+}
+
+/// Fetches each of `files` into `folder` from the first of `mirrors` that
+/// serves it with the right digest. A file already present and intact (as
+/// `name.gz` or `name`) is kept. Each download is written to a temporary
+/// file in `folder` and renamed into place, so an interrupted run never
+/// leaves a partial file under the final name.
+///
+/// # Errors
+/// As [`download`].
+pub fn download_files(
+    folder: &Path,
+    files: &[RemoteFile],
+    mirrors: &[String],
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let mut paths = Vec::new();
+    for file in files {
+        if let Some(existing) = intact_copy(folder, file) {
+            log(&format!(
+                "{}: already present and verified",
+                existing.display()
+            ));
+            paths.push(existing);
+            continue;
+        }
+        let mut attempts = Vec::new();
+        let mut saved = None;
+        for mirror in mirrors {
+            let url = format!("{}/{}.gz", mirror.trim_end_matches('/'), file.name);
+            match fetch(&agent, &url).and_then(|bytes| check(&url, bytes, file)) {
+                Ok((bytes, gzipped)) => {
+                    let name = if gzipped {
+                        format!("{}.gz", file.name)
+                    } else {
+                        file.name.to_string()
+                    };
+                    let path = folder.join(name);
+                    write_atomically(&path, &bytes)?;
+                    log(&format!(
+                        "{}: downloaded from {mirror}, SHA-256 verified",
+                        path.display()
+                    ));
+                    saved = Some(path);
+                    break;
+                }
+                Err(why) => {
+                    log(&format!("{}: {mirror}: {why}", file.name));
+                    attempts.push((mirror.clone(), why));
+                }
+            }
+        }
+        match saved {
+            Some(path) => paths.push(path),
+            None => {
+                return Err(Error::Download {
+                    file: format!("{}.gz", file.name),
+                    attempts,
+                    destination: folder.join(format!("{}.gz", file.name)),
+                    sha256: file.sha256.to_string(),
+                })
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// The file's existing copy, if one is there and its content checks out.
+fn intact_copy(folder: &Path, file: &RemoteFile) -> Option<PathBuf> {
+    [format!("{}.gz", file.name), file.name.to_string()]
+        .into_iter()
+        .map(|n| folder.join(n))
+        .find(|p| {
+            std::fs::read(p)
+                .ok()
+                .and_then(|bytes| gunzip_if_needed(p, bytes).ok())
+                .is_some_and(|content| sha256_hex(&content) == file.sha256)
+        })
+}
+
+/// The body of a successful GET, or why there is none.
+fn fetch(agent: &ureq::Agent, url: &str) -> std::result::Result<Vec<u8>, String> {
+    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+    response
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_vec()
+        .map_err(|e| format!("reading the body: {e}"))
+}
+
+/// The bytes and whether they are gzipped, if their content has the digest.
+fn check(
+    url: &str,
+    bytes: Vec<u8>,
+    file: &RemoteFile,
+) -> std::result::Result<(Vec<u8>, bool), String> {
+    let gzipped = bytes.starts_with(&[0x1f, 0x8b]);
+    let content = gunzip_if_needed(Path::new(url), bytes.clone()).map_err(|e| e.to_string())?;
+    let digest = sha256_hex(&content);
+    if digest == file.sha256 {
+        Ok((bytes, gzipped))
+    } else {
+        Err(format!(
+            "checksum mismatch: content SHA-256 is {digest}, expected {}",
+            file.sha256
+        ))
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and
+/// a rename, which replaces the file in one step.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.part-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}

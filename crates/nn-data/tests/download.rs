@@ -1,0 +1,150 @@
+//! Downloads against an HTTP server on 127.0.0.1: a corrupt mirror is
+//! rejected by checksum and the next one used; files are written atomically;
+//! when every mirror fails the error says where to put the file by hand.
+
+mod support;
+
+use std::collections::HashMap;
+
+use nn_data::{download, download_files, sha256_hex, Error, Remote, RemoteFile};
+use support::{gzip, idx, serve, temp_dir};
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+#[test]
+fn a_corrupt_mirror_is_skipped_and_the_next_one_used() {
+    let labels = idx(&[4], &[1, 2, 3, 4]);
+    let images = idx(&[2, 2, 2], &[0, 10, 20, 30, 40, 50, 60, 70]);
+    let files = [
+        RemoteFile {
+            name: "labels-idx1-ubyte",
+            sha256: leak(sha256_hex(&labels)),
+        },
+        RemoteFile {
+            name: "images-idx3-ubyte",
+            sha256: leak(sha256_hex(&images)),
+        },
+    ];
+    // Mirror A: a corrupted copy of the labels (one byte changed), no images.
+    let mut corrupt = labels.clone();
+    corrupt[9] ^= 0xff;
+    let (a, log_a) = serve(HashMap::from([(
+        "/labels-idx1-ubyte.gz".to_string(),
+        gzip(&corrupt),
+    )]));
+    // Mirror B: both, the images recompressed (different .gz bytes, same content).
+    let (b, _) = serve(HashMap::from([
+        ("/data/labels-idx1-ubyte.gz".to_string(), gzip(&labels)),
+        ("/data/images-idx3-ubyte.gz".to_string(), gzip(&images)),
+    ]));
+    let dir = temp_dir("download");
+    let mut lines = Vec::new();
+    let paths = download_files(&dir, &files, &[a.clone(), format!("{b}/data/")], &mut |l| {
+        lines.push(l.to_string())
+    })
+    .unwrap();
+    assert_eq!(
+        paths,
+        [
+            dir.join("labels-idx1-ubyte.gz"),
+            dir.join("images-idx3-ubyte.gz")
+        ]
+    );
+    assert_eq!(
+        nn_data::idx::read_idx(&paths[0]).unwrap().data,
+        [1, 2, 3, 4]
+    );
+    assert_eq!(nn_data::idx::read_idx(&paths[1]).unwrap().dims, [2, 2, 2]);
+    assert!(
+        lines.iter().any(|l| l.contains("checksum mismatch")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.contains("404")), "{lines:?}");
+    assert_eq!(
+        log_a.lock().unwrap().as_slice(),
+        ["/labels-idx1-ubyte.gz", "/images-idx3-ubyte.gz"]
+    );
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains(".part-")), "{names:?}");
+
+    // A second run finds both files intact and asks no mirror.
+    let (c, log_c) = serve(HashMap::new());
+    download_files(&dir, &files, &[c], &mut |_| {}).unwrap();
+    assert!(log_c.lock().unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn when_every_mirror_fails_the_error_says_what_to_do() {
+    let content = idx(&[1], &[7]);
+    let file = RemoteFile {
+        name: "only-idx1-ubyte",
+        sha256: leak(sha256_hex(&content)),
+    };
+    let (a, _) = serve(HashMap::from([(
+        "/only-idx1-ubyte.gz".to_string(),
+        gzip(&idx(&[1], &[8])),
+    )]));
+    let dir = temp_dir("download-fails");
+    let err = download_files(
+        &dir,
+        &[file],
+        &[a.clone(), "http://127.0.0.1:9/".into()],
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Download { .. }));
+    let message = err.to_string();
+    assert!(
+        message.starts_with("could not download only-idx1-ubyte.gz from any mirror:"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("{a}: checksum mismatch")),
+        "{message}"
+    );
+    assert!(message.contains("http://127.0.0.1:9/: "), "{message}");
+    assert!(
+        message.contains(&format!(
+            "put it at {}",
+            dir.join("only-idx1-ubyte.gz").display()
+        )),
+        "{message}"
+    );
+    assert!(message.contains(&sha256_hex(&content)), "{message}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The real MNIST files, served from NN_DATA_DIR by a local mirror, pass the
+/// published digests (of the decompressed files, which the shared copies'
+/// recompressed .gz wrappers do not change).
+#[test]
+fn the_real_mnist_files_pass_their_digests() {
+    let Some(data) = std::env::var_os("NN_DATA_DIR").filter(|v| !v.is_empty()) else {
+        eprintln!("skipping: NN_DATA_DIR is not set, so the MNIST files cannot be served");
+        return;
+    };
+    let source = std::path::Path::new(&data).join("mnist");
+    let files: HashMap<String, Vec<u8>> = nn_data::FILES
+        .iter()
+        .map(|n| {
+            (
+                format!("/{n}.gz"),
+                std::fs::read(source.join(format!("{n}.gz"))).unwrap(),
+            )
+        })
+        .collect();
+    let (mirror, _) = serve(files);
+    let dir = temp_dir("download-mnist");
+    let paths = download(Remote::Mnist, &dir, &[mirror], &mut |_| {}).unwrap();
+    assert_eq!(paths.len(), 4);
+    let mnist = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::default()).unwrap();
+    assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
