@@ -7,7 +7,7 @@ use nn_core::{
     rng::{seeded, Rng},
     Float,
 };
-use nn_layers::{Affine, Dropout, Network, Relu, Result, Sequential};
+use nn_layers::{Affine, Dropout, Error, MetadataReader, Network, Relu, Result, Sequential};
 
 use crate::{Convolution, Geometry, Pooling};
 
@@ -116,5 +116,27 @@ impl DeepConvNet {
             ("output_size".into(), self.output_size.to_string()),
             ("dropout".into(), self.dropout.to_string()),
         ])
+    }
+
+    /// The description written by [`metadata`](DeepConvNet::metadata).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming a missing or malformed key.
+    pub fn from_metadata(map: &BTreeMap<String, String>) -> Result<Self> {
+        let m = MetadataReader::new(map, "deep-conv")?;
+        let filters = m.usizes("filters")?;
+        let filters: [usize; 6] = filters.try_into().map_err(|f: Vec<usize>| {
+            Error::invalid(
+                "from_metadata",
+                format!("`filters` has {} values, not 6", f.len()),
+            )
+        })?;
+        Ok(DeepConvNet {
+            input_dim: crate::simple_conv_net::input_dim(&m)?,
+            filters,
+            hidden_size: m.usize("hidden_size")?,
+            output_size: m.usize("output_size")?,
+            dropout: m.f64("dropout")?,
+        })
     }
 }

@@ -8,7 +8,9 @@ use nn_core::{
     Float,
 };
 
-use crate::{Affine, BatchNorm, Dropout, Network, Relu, Result, Sequential, Sigmoid};
+use crate::{
+    Affine, BatchNorm, Dropout, Error, MetadataReader, Network, Relu, Result, Sequential, Sigmoid,
+};
 
 /// The hidden layers' activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,5 +154,50 @@ impl MultiLayerNet {
                 self.dropout.map(|r| r.to_string()).unwrap_or_default(),
             ),
         ])
+    }
+
+    /// The description written by [`metadata`](MultiLayerNet::metadata).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming a missing or malformed key.
+    pub fn from_metadata(map: &BTreeMap<String, String>) -> Result<Self> {
+        let m = MetadataReader::new(map, "multi-layer")?;
+        let bad = |key: &str, value: &str| {
+            Error::invalid(
+                "from_metadata",
+                format!("metadata of a `multi-layer` model: `{key}` is `{value}`"),
+            )
+        };
+        let activation = match m.str("activation")? {
+            "relu" => Activation::Relu,
+            "sigmoid" => Activation::Sigmoid,
+            other => return Err(bad("activation", other)),
+        };
+        let init = m.str("weight_init")?;
+        let weight_init = match init {
+            "he" => WeightInit::He,
+            "xavier" => WeightInit::Xavier,
+            "auto" => WeightInit::Auto,
+            _ => init
+                .strip_prefix("std(")
+                .and_then(|r| r.strip_suffix(')'))
+                .and_then(|v| v.parse().ok())
+                .map(WeightInit::Std)
+                .ok_or_else(|| bad("weight_init", init))?,
+        };
+        let dropout = match m.str("dropout")? {
+            "" => None,
+            _ => Some(m.f64("dropout")?),
+        };
+        Ok(MultiLayerNet {
+            input_size: m.usize("input_size")?,
+            hidden_sizes: m.usizes("hidden_sizes")?,
+            output_size: m.usize("output_size")?,
+            activation,
+            weight_init,
+            weight_decay: m.f64("weight_decay")?,
+            batch_norm: m.bool("batch_norm")?,
+            dropout,
+        })
     }
 }
