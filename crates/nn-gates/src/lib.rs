@@ -21,8 +21,10 @@ mod error;
 mod gate;
 mod learning;
 mod perceptron;
+mod report;
 
 pub use error::{Error, Result};
 pub use gate::{xor, Gate, PerceptronGate, TwoLayer, Xor};
 pub use learning::{learn, LearnConfig, Learned};
 pub use perceptron::Perceptron;
+pub use report::report;
