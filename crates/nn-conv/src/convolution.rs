@@ -18,7 +18,9 @@ const GRAD_GROUPS: usize = 8;
 /// with FN filters W of shape (FN, C, FH, FW), bias b of shape (FN,), stride S
 /// and zero padding P:
 ///
-/// out[n, f, oh, ow] = b[f] + Σ_{c,i,j} W[f, c, i, j] · x[n, c, oh·S + i − P, ow·S + j − P].
+/// ```text
+/// out[n, f, oh, ow] = b[f] + Σ_{c,i,j} W[f, c, i, j] · x[n, c, oh·S + i − P, ow·S + j − P]
+/// ```
 ///
 /// In matrix form, per sample: out (FN × OH·OW) = W (FN × C·FH·FW) · col,
 /// where col is the sample unrolled by [`crate::im2col`] (transposed); and
