@@ -114,7 +114,8 @@ impl<T: Float> Split<T> {
                 message: format!("index {bad} is out of range for {} samples", self.len()),
             });
         }
-        let images = nn_core::into_standard(self.images.clone());
+        // Borrowed when already row-major (always, for datasets built here).
+        let images = self.images.as_standard_layout();
         let per: usize = images.shape()[1..].iter().product();
         let src = images.as_slice().expect("standard layout");
         let mut data = Vec::with_capacity(indices.len() * per);

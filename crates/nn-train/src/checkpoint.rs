@@ -1,0 +1,232 @@
+//! Checkpoints in safetensors, the format PyTorch and the Rust ML crates share.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use nn_core::{Float, Parameters, Shape, Tensor};
+use nn_layers::Network;
+use nn_optim::Optimizer;
+use safetensors::{tensor::TensorView, Dtype, SafeTensors};
+
+use crate::{network_from_metadata, Error, Result};
+
+/// Value of the `format` metadata key.
+pub const FORMAT: &str = "nn-checkpoint";
+/// Prefix of the optimizer's state tensors.
+pub const OPTIMIZER_PREFIX: &str = "optimizer.";
+
+/// Writes `net` to `path` as safetensors: every parameter and batch-norm
+/// statistic under its stable name (`affine1.weight`, `bn1.running_mean`),
+/// the optimizer's state under `optimizer.<slot>.<parameter>` when one is
+/// given, and in the metadata the network's description (`model` and its
+/// sizes, enough to rebuild it), `format`, `dtype`, the optimizer's name and
+/// learning rate, and `extra`. The file is written to a temporary name and
+/// renamed, so a crash never leaves a half-written checkpoint.
+///
+/// # Errors
+/// [`Error::Checkpoint`] if serialisation fails, [`Error::Data`] for I/O.
+pub fn save<T: Float>(
+    path: &Path,
+    net: &mut Network<T>,
+    optimizer: Option<&dyn Optimizer<T>>,
+    extra: &BTreeMap<String, String>,
+) -> Result<()> {
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let bytes_of = |t: ndarray::ArrayViewD<'_, T>| {
+        let mut out = Vec::with_capacity(t.len() * T::BYTES);
+        t.iter().for_each(|&v| v.write_le(&mut out));
+        out
+    };
+    net.visit_params(&mut |p| {
+        tensors.push((
+            p.name.to_string(),
+            p.value.shape().to_vec(),
+            bytes_of(p.value.view()),
+        ))
+    });
+    let mut metadata: HashMap<String, String> = net.metadata().clone().into_iter().collect();
+    metadata.extend(extra.clone());
+    metadata.insert("format".into(), FORMAT.into());
+    metadata.insert("dtype".into(), T::DTYPE.to_lowercase());
+    if let Some(opt) = optimizer {
+        metadata.insert("optimizer".into(), opt.name().into());
+        metadata.insert("learning_rate".into(), opt.learning_rate().to_string());
+        for (name, t) in opt.state() {
+            tensors.push((
+                format!("{OPTIMIZER_PREFIX}{name}"),
+                t.shape().to_vec(),
+                bytes_of(t.view()),
+            ));
+        }
+    }
+    let dtype = if T::BYTES == 4 {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    };
+    let views = tensors
+        .iter()
+        .map(|(name, shape, bytes)| {
+            Ok((name.as_str(), TensorView::new(dtype, shape.clone(), bytes)?))
+        })
+        .collect::<std::result::Result<Vec<_>, safetensors::SafeTensorError>>()
+        .map_err(|e| Error::checkpoint(path, format!("cannot serialise: {e}")))?;
+    let bytes = safetensors::serialize(views, Some(metadata))
+        .map_err(|e| Error::checkpoint(path, format!("cannot serialise: {e}")))?;
+    nn_data::write_atomically(path, &bytes)?;
+    Ok(())
+}
+
+/// A checkpoint read from disk.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    path: PathBuf,
+    metadata: BTreeMap<String, String>,
+    bytes: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// Reads and validates a safetensors file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when unreadable; [`Error::Checkpoint`] when it is not a
+    /// safetensors file, or has no `model` in its metadata.
+    pub fn read(path: &Path) -> Result<Checkpoint> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let (_, header) = SafeTensors::read_metadata(&bytes)
+            .map_err(|e| Error::checkpoint(path, format!("not a safetensors file: {e}")))?;
+        SafeTensors::deserialize(&bytes)
+            .map_err(|e| Error::checkpoint(path, format!("not a safetensors file: {e}")))?;
+        let metadata: BTreeMap<String, String> = header
+            .metadata()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        if !metadata.contains_key("model") {
+            return Err(Error::checkpoint(
+                path,
+                "has no `model` in its metadata, so the network it holds is unknown (was it written by nn?)",
+            ));
+        }
+        Ok(Checkpoint {
+            path: path.to_path_buf(),
+            metadata,
+            bytes,
+        })
+    }
+
+    /// The metadata: the network's description and what else was saved.
+    pub fn metadata(&self) -> &BTreeMap<String, String> {
+        &self.metadata
+    }
+
+    fn tensors(&self) -> SafeTensors<'_> {
+        SafeTensors::deserialize(&self.bytes).expect("validated by Checkpoint::read")
+    }
+
+    fn decode<T: Float>(&self, name: &str, view: &TensorView<'_>) -> Result<Tensor<T>> {
+        let values: Vec<T> = match view.dtype() {
+            Dtype::F32 => view
+                .data()
+                .chunks_exact(4)
+                .map(|b| T::cast(f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))))
+                .collect(),
+            Dtype::F64 => view
+                .data()
+                .chunks_exact(8)
+                .map(|b| T::cast(f64::from_le_bytes(b.try_into().expect("8 bytes"))))
+                .collect(),
+            other => {
+                return Err(Error::checkpoint(
+                    &self.path,
+                    format!("tensor `{name}` has dtype {other:?}; nn reads F32 and F64"),
+                ))
+            }
+        };
+        Ok(Tensor::from_shape_vec(ndarray::IxDyn(view.shape()), values)
+            .expect("safetensors checked the length"))
+    }
+
+    /// Copies the checkpoint's values into `net`, after checking that every
+    /// parameter is there with the right shape and nothing else is.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] listing every name and shape that differs.
+    pub fn restore<T: Float>(&self, net: &mut Network<T>) -> Result<()> {
+        let st = self.tensors();
+        let mut expected = Vec::new();
+        net.visit_params(&mut |p| expected.push((p.name.to_string(), p.value.shape().to_vec())));
+        let mut problems = Vec::new();
+        for (name, shape) in &expected {
+            match st.tensor(name) {
+                Ok(view) if view.shape() != shape.as_slice() => problems.push(format!(
+                    "{name} is {} in the checkpoint but {} in the network",
+                    Shape::from(view.shape()),
+                    Shape::from(shape.as_slice())
+                )),
+                Ok(_) => {}
+                Err(_) => problems.push(format!(
+                    "{name} {} is missing from the checkpoint",
+                    Shape::from(shape.as_slice())
+                )),
+            }
+        }
+        for (name, view) in st.iter() {
+            if !name.starts_with(OPTIMIZER_PREFIX) && !expected.iter().any(|(n, _)| n == name) {
+                problems.push(format!(
+                    "{name} {} is not in the network",
+                    Shape::from(view.shape())
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            let model = net
+                .metadata()
+                .get("model")
+                .cloned()
+                .unwrap_or_else(|| "this".into());
+            return Err(Error::checkpoint(
+                &self.path,
+                format!("does not fit the {model} network: {}", problems.join("; ")),
+            ));
+        }
+        let mut values = BTreeMap::new();
+        for (name, _) in &expected {
+            let view = st.tensor(name).expect("checked above");
+            values.insert(name.clone(), self.decode::<T>(name, &view)?);
+        }
+        net.visit_params(&mut |mut p| p.value.assign(&values[p.name]));
+        Ok(())
+    }
+
+    /// The network described by the metadata, with the checkpoint's values.
+    ///
+    /// # Errors
+    /// As [`network_from_metadata`] and [`Checkpoint::restore`].
+    pub fn network<T: Float>(&self) -> Result<Network<T>> {
+        let mut net = network_from_metadata(&self.metadata)?;
+        self.restore(&mut net)?;
+        Ok(net)
+    }
+
+    /// The optimizer state saved with the network (empty if none), ready for
+    /// [`Optimizer::load_state`].
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] for a tensor of an unreadable dtype.
+    pub fn optimizer_state<T: Float>(&self) -> Result<Vec<(String, Tensor<T>)>> {
+        let st = self.tensors();
+        let mut state = Vec::new();
+        for (name, view) in st.iter() {
+            if let Some(rest) = name.strip_prefix(OPTIMIZER_PREFIX) {
+                state.push((rest.to_string(), self.decode(name, &view)?));
+            }
+        }
+        state.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(state)
+    }
+}

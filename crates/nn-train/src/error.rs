@@ -1,0 +1,82 @@
+//! The error type of nn-train.
+
+use std::path::PathBuf;
+
+/// Result alias of nn-train.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in nn-train.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// From the layers and networks.
+    #[error(transparent)]
+    Layers(#[from] nn_layers::Error),
+
+    /// From an optimizer.
+    #[error(transparent)]
+    Optim(#[from] nn_optim::Error),
+
+    /// From a dataset.
+    #[error(transparent)]
+    Data(#[from] nn_data::Error),
+
+    /// The loss stopped being a finite number.
+    #[error(
+        "training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch}); try a smaller learning rate"
+    )]
+    Diverged {
+        /// Iteration (mini-batch) count from 1.
+        iteration: usize,
+        /// Epoch from 1.
+        epoch: usize,
+        /// The loss (NaN or infinite).
+        loss: f64,
+    },
+
+    /// A checkpoint that cannot be read, or that does not fit the network.
+    #[error("{}: {problem}", path.display())]
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+
+    /// A file that cannot be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+
+    /// A plot that could not be drawn.
+    #[error("{}: could not draw the plot: {message}", path.display())]
+    Plot {
+        /// The output file.
+        path: PathBuf,
+        /// The drawing library's message.
+        message: String,
+    },
+
+    /// An argument out of its domain.
+    #[error("{op}: {message}")]
+    InvalidArgument {
+        /// The operation.
+        op: &'static str,
+        /// What is wrong, with the value.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::Checkpoint`].
+    pub fn checkpoint(path: impl Into<PathBuf>, problem: impl Into<String>) -> Error {
+        Error::Checkpoint {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! # nn-train
+//!
+//! Training the book's networks end to end: the [`train`] loop (the book's
+//! `common/trainer.py`, with seeded mini-batches, per-epoch accuracy and a
+//! clear error when the loss diverges), [checkpoints](checkpoint) in
+//! safetensors, [progress](Progress) reporting, SVG [plots](plot), and the
+//! `nn` command built on them.
+//!
+//! ```
+//! use nn_data::{digits, DigitsConfig, LoadOptions};
+//! use nn_layers::TwoLayerNet;
+//! use nn_optim::{Sgd, SgdConfig};
+//! use nn_train::{train, Quiet, TrainConfig};
+//!
+//! let data = digits::<f32>(&DigitsConfig { train: 2000, test: 500, seed: 0 }, &LoadOptions::default());
+//! let mut net = TwoLayerNet::default().build::<f32>(0)?;
+//! let mut sgd = Sgd::new(SgdConfig { lr: 0.1 })?;
+//! let config = TrainConfig { epochs: 5, ..TrainConfig::default() };
+//! let history = train(&mut net, &mut sgd, &data, &config, &mut Quiet)?;
+//! assert_eq!(history.epochs.len(), 5);
+//! assert!(history.final_test_accuracy() > 0.5);
+//! # Ok::<(), nn_train::Error>(())
+//! ```
+
+pub mod checkpoint;
+pub mod plot;
+
+mod error;
+mod model;
+mod progress;
+mod trainer;
+
+pub use checkpoint::Checkpoint;
+pub use error::{Error, Result};
+pub use model::{network_from_metadata, ModelKind};
+pub use progress::{epoch_line, for_stderr, Bar, Lines, Progress, Quiet};
+pub use trainer::{evaluate, train, EpochRecord, History, TrainConfig};

@@ -1,0 +1,507 @@
+//! `nn`: train, evaluate and inspect the book's networks.
+//!
+//! `nn --help` lists the commands; `nn <command> --help` explains each.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nn_data::{digits, fashion_mnist, mnist, Dataset, DigitsConfig, LoadOptions, Remote};
+use nn_layers::{gradient_check, MultiLayerNet, TwoLayerNet};
+use nn_train::{
+    checkpoint, evaluate, for_stderr, plot, train, Checkpoint, Error, ModelKind, Result,
+    TrainConfig,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "nn",
+    version,
+    about = "Deep learning from scratch, in Rust: train the book's networks on MNIST or on built-in digits.",
+    after_help = "Start with `nn train`: it trains SimpleConvNet on the built-in digits (no download) in under a minute, \
+                  then saves model.safetensors and curves.svg."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a network (by default SimpleConvNet on the built-in digits), save it, plot its curves.
+    Train(TrainArgs),
+    /// Measure a saved network's accuracy on a dataset's test set.
+    Eval(EvalArgs),
+    /// Print the truth tables of the perceptron gates and of adders built from NAND.
+    Gates,
+    /// Compare back-propagation with numerical gradients (the book's gradient_check.py).
+    Gradcheck(GradcheckArgs),
+    /// Get datasets.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Download MNIST or Fashion-MNIST into the data directory, verifying every file.
+    Download(DownloadArgs),
+}
+
+/// The networks of the book.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Model {
+    /// TwoLayerNet: 784-50-10 (chapter 5).
+    TwoLayer,
+    /// MultiLayerNet: five hidden layers of 100, ReLU, He init (chapter 6).
+    MultiLayer,
+    /// SimpleConvNet: conv 30×5×5, pool, affine 100, affine 10 (chapter 7).
+    SimpleConv,
+    /// DeepConvNet: six 3×3 convs, three pools, dropout (chapter 8).
+    DeepConv,
+}
+
+impl Model {
+    fn kind(self) -> ModelKind {
+        match self {
+            Model::TwoLayer => ModelKind::TwoLayer,
+            Model::MultiLayer => ModelKind::MultiLayer,
+            Model::SimpleConv => ModelKind::SimpleConv,
+            Model::DeepConv => ModelKind::DeepConv,
+        }
+    }
+}
+
+/// Datasets.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DatasetName {
+    /// Built in: 60,000 + 10,000 synthetic digits, generated on the spot (no download).
+    Digits,
+    /// MNIST handwritten digits (from the data directory; see `nn data download`).
+    Mnist,
+    /// Zalando's Fashion-MNIST (from the data directory).
+    FashionMnist,
+}
+
+impl DatasetName {
+    fn name(self) -> &'static str {
+        match self {
+            DatasetName::Digits => "digits",
+            DatasetName::Mnist => "mnist",
+            DatasetName::FashionMnist => "fashion-mnist",
+        }
+    }
+}
+
+/// Optimizers, with the book's defaults.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum OptimizerName {
+    /// Plain SGD (default learning rate 0.01).
+    Sgd,
+    /// SGD with momentum 0.9 (0.01).
+    Momentum,
+    /// Nesterov's accelerated gradient (0.01).
+    Nesterov,
+    /// AdaGrad (0.01).
+    Adagrad,
+    /// RMSprop, decay 0.99 (0.01).
+    Rmsprop,
+    /// Adam, β₁ 0.9, β₂ 0.999 (0.001).
+    Adam,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Threads to use [default: all the CPUs]. Results are the same for any number.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Folder holding mnist/ and fashion-mnist/ [default: $NN_DATA_DIR, else a per-user cache folder].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// The network to train.
+    #[arg(long, value_enum, default_value_t = Model::SimpleConv)]
+    model: Model,
+    /// The data to train and test on.
+    #[arg(long, value_enum, default_value_t = DatasetName::Digits)]
+    dataset: DatasetName,
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 3)]
+    epochs: usize,
+    /// Train for this many mini-batches instead of --epochs epochs (the book's "10,000 iterations").
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// Samples per mini-batch.
+    #[arg(long, default_value_t = 100)]
+    batch_size: usize,
+    /// Optimizer [default: sgd for two-layer and multi-layer, adam for the conv nets, as in the book].
+    #[arg(long, value_enum)]
+    optimizer: Option<OptimizerName>,
+    /// Learning rate [default: 0.1 with sgd for two-layer/multi-layer, else the optimizer's book default].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Seed of the weights and of the mini-batch order (and of the digits data).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Measure train/test accuracy each epoch on this many samples of each (0: all).
+    #[arg(long, default_value_t = 10_000)]
+    eval_samples: usize,
+    /// Where to save the trained network (safetensors).
+    #[arg(long, default_value = "model.safetensors")]
+    save: PathBuf,
+    /// Do not save the network.
+    #[arg(long)]
+    no_save: bool,
+    /// Also save the optimizer's state (moments, velocities) in the checkpoint.
+    #[arg(long)]
+    save_optimizer: bool,
+    /// Where to draw the loss and accuracy curves (SVG).
+    #[arg(long, default_value = "curves.svg")]
+    plot: PathBuf,
+    /// Do not draw the curves.
+    #[arg(long)]
+    no_plot: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// A checkpoint written by `nn train --save`; the network is rebuilt from its metadata.
+    #[arg(long)]
+    weights: PathBuf,
+    /// The test set to measure on [default: the dataset the network was trained on].
+    #[arg(long, value_enum)]
+    dataset: Option<DatasetName>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct GradcheckArgs {
+    /// two-layer (784-50-10, the book's check), multi-layer (784-20-20-10 with batch norm, dropout, weight decay)
+    /// or simple-conv (3 filters, hidden 10).
+    #[arg(long, value_enum, default_value_t = Model::TwoLayer)]
+    model: Model,
+    /// Where the samples come from.
+    #[arg(long, value_enum, default_value_t = DatasetName::Digits)]
+    dataset: DatasetName,
+    /// Samples in the batch (the book uses 3; batch norm wants more).
+    #[arg(long, default_value_t = 3)]
+    samples: usize,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct DownloadArgs {
+    /// mnist or fashion-mnist.
+    #[arg(value_enum)]
+    dataset: DatasetName,
+    /// Folder to download into [default: $NN_DATA_DIR, else a per-user cache folder].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A mirror to try before the built-in ones (serving <URL>/<file>.gz); repeatable.
+    #[arg(long = "mirror", value_name = "URL")]
+    mirrors: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(args) => in_pool(args.common.threads, || train_command(&args)),
+        Command::Eval(args) => in_pool(args.common.threads, || eval_command(&args)),
+        Command::Gates => {
+            print!("{}", nn_gates::report());
+            Ok(())
+        }
+        Command::Gradcheck(args) => in_pool(args.common.threads, || gradcheck_command(&args)),
+        Command::Data {
+            command: DataCommand::Download(args),
+        } => download_command(&args),
+    }
+}
+
+/// Runs `f` in a rayon pool of `threads` threads (all CPUs by default).
+fn in_pool<R: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<R> + Send) -> Result<R> {
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(Error::InvalidArgument {
+            op: "--threads",
+            message: "must be at least 1".into(),
+        });
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::InvalidArgument {
+            op: "--threads",
+            message: e.to_string(),
+        })?;
+    pool.install(f)
+}
+
+fn load(
+    name: DatasetName,
+    images: bool,
+    data_dir: Option<&Path>,
+    seed: u64,
+) -> Result<Dataset<f32>> {
+    let options = if images {
+        LoadOptions::images()
+    } else {
+        LoadOptions::default()
+    };
+    let dir = nn_data::data_dir(data_dir);
+    Ok(match name {
+        DatasetName::Digits => digits(
+            &DigitsConfig {
+                seed,
+                ..DigitsConfig::default()
+            },
+            &options,
+        ),
+        DatasetName::Mnist => mnist(&dir, &options)?,
+        DatasetName::FashionMnist => fashion_mnist(&dir, &options)?,
+    })
+}
+
+/// (C, H, W) of a dataset's samples: images keep theirs, rows are (1, 1, D).
+fn input_shape(data: &Dataset<f32>) -> [usize; 3] {
+    match *data.train.images.shape() {
+        [_, c, h, w] => [c, h, w],
+        [_, d] => [1, 1, d],
+        _ => [1, 1, data.train.images.len() / data.train.len().max(1)],
+    }
+}
+
+fn optimizer_name(o: OptimizerName) -> &'static str {
+    match o {
+        OptimizerName::Sgd => "sgd",
+        OptimizerName::Momentum => "momentum",
+        OptimizerName::Nesterov => "nesterov",
+        OptimizerName::Adagrad => "adagrad",
+        OptimizerName::Rmsprop => "rmsprop",
+        OptimizerName::Adam => "adam",
+    }
+}
+
+fn train_command(args: &TrainArgs) -> Result<()> {
+    let kind = args.model.kind();
+    let started = Instant::now();
+    let data = load(
+        args.dataset,
+        kind.takes_images(),
+        args.common.data_dir.as_deref(),
+        args.seed,
+    )?;
+    let mut net = kind.build::<f32>(input_shape(&data), data.classes, args.seed)?;
+    let (default_name, default_lr) = kind.default_optimizer();
+    let name = args.optimizer.map_or(default_name, optimizer_name);
+    let lr = args.lr.or((name == default_name).then_some(default_lr));
+    let mut optimizer = nn_optim::by_name::<f32>(name, lr)?;
+    let config = TrainConfig {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        max_iterations: args.iterations,
+        eval_samples: (args.eval_samples > 0).then_some(args.eval_samples),
+    };
+    eprintln!(
+        "training {} on {} ({} train, {} test samples): {} lr {}, batch {}, {}, {} threads",
+        kind.name(),
+        data.name,
+        data.train.len(),
+        data.test.len(),
+        optimizer.name(),
+        optimizer.learning_rate(),
+        args.batch_size,
+        match args.iterations {
+            Some(it) => format!("{it} iterations"),
+            None => format!("{} epochs", args.epochs),
+        },
+        rayon::current_num_threads()
+    );
+    let mut progress = for_stderr();
+    let history = train(
+        &mut net,
+        optimizer.as_mut(),
+        &data,
+        &config,
+        progress.as_mut(),
+    )?;
+    let test_accuracy = evaluate(&mut net, &data.test, None)?;
+    eprintln!(
+        "test accuracy {test_accuracy:.4} on all {} test samples; {:.1}s in all",
+        data.test.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !args.no_save {
+        let extra = BTreeMap::from([
+            ("dataset".to_string(), data.name.clone()),
+            ("epochs".to_string(), history.epochs.len().to_string()),
+            ("iterations".to_string(), history.losses.len().to_string()),
+            ("test_accuracy".to_string(), format!("{test_accuracy:.6}")),
+            ("seed".to_string(), args.seed.to_string()),
+        ]);
+        let opt = args.save_optimizer.then_some(optimizer.as_ref());
+        checkpoint::save(&args.save, &mut net, opt, &extra)?;
+        eprintln!("saved {}", args.save.display());
+    }
+    if !args.no_plot {
+        let title = format!(
+            "{} on {}, {} lr {}",
+            kind.name(),
+            data.name,
+            optimizer.name(),
+            optimizer.learning_rate()
+        );
+        plot::training_curves(&args.plot, &history, &title)?;
+        eprintln!("wrote {}", args.plot.display());
+    }
+    Ok(())
+}
+
+fn eval_command(args: &EvalArgs) -> Result<()> {
+    let checkpoint = Checkpoint::read(&args.weights)?;
+    let mut net = checkpoint.network::<f32>()?;
+    // `Checkpoint::read` refuses a file without `model`, so the key is there.
+    let model = checkpoint.metadata()["model"].clone();
+    let kind = ModelKind::from_name(&model)?;
+    let trained_on = checkpoint.metadata().get("dataset").map(String::as_str);
+    let dataset = match (args.dataset, trained_on) {
+        (Some(d), _) => d,
+        (None, Some("mnist")) => DatasetName::Mnist,
+        (None, Some("fashion-mnist")) => DatasetName::FashionMnist,
+        (None, _) => DatasetName::Digits,
+    };
+    let seed = checkpoint
+        .metadata()
+        .get("seed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let data = load(
+        dataset,
+        kind.takes_images(),
+        args.common.data_dir.as_deref(),
+        seed,
+    )?;
+    let accuracy = evaluate(&mut net, &data.test, None)?;
+    println!(
+        "{}: {model} network, test accuracy on {} {accuracy:.4} ({} samples)",
+        args.weights.display(),
+        dataset.name(),
+        data.test.len()
+    );
+    Ok(())
+}
+
+fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
+    let kind = args.model.kind();
+    let options = if kind.takes_images() {
+        LoadOptions::images()
+    } else {
+        LoadOptions::default()
+    };
+    let dir = nn_data::data_dir(args.common.data_dir.as_deref());
+    let data: Dataset<f64> = match args.dataset {
+        DatasetName::Digits => digits(
+            &DigitsConfig {
+                train: args.samples.max(1),
+                test: 1,
+                seed: 0,
+            },
+            &options,
+        ),
+        DatasetName::Mnist => mnist(&dir, &options)?,
+        DatasetName::FashionMnist => fashion_mnist(&dir, &options)?,
+    };
+    let batch = data.train.take(args.samples.max(1));
+    let mut net = match kind {
+        ModelKind::TwoLayer => TwoLayerNet::default().build::<f64>(0)?,
+        ModelKind::MultiLayer => MultiLayerNet {
+            hidden_sizes: vec![20, 20],
+            batch_norm: true,
+            dropout: Some(0.2),
+            weight_decay: 0.1,
+            ..MultiLayerNet::default()
+        }
+        .build(0)?,
+        ModelKind::SimpleConv => nn_conv::SimpleConvNet {
+            filter_num: 3,
+            hidden_size: 10,
+            ..Default::default()
+        }
+        .build(0)?,
+        ModelKind::DeepConv => {
+            return Err(Error::InvalidArgument {
+                op: "gradcheck",
+                message: "deep-conv has too many parameters to differentiate numerically here; its layers are checked in nn-conv's tests".into(),
+            })
+        }
+    };
+    println!(
+        "{} on {} {} samples, f64: max |backprop − numerical| per parameter",
+        kind.name(),
+        args.samples,
+        data.name
+    );
+    let report = gradient_check(&mut net, &batch.images, &batch.labels)?;
+    let worst = report.iter().fold(0.0_f64, |m, d| m.max(d.max_abs_diff));
+    for diff in &report {
+        println!("  {diff}");
+    }
+    println!(
+        "largest difference {worst:.2e} ({})",
+        if worst <= 1e-7 {
+            "within 1e-7"
+        } else {
+            "ABOVE 1e-7"
+        }
+    );
+    Ok(())
+}
+
+fn download_command(args: &DownloadArgs) -> Result<()> {
+    let remote = match args.dataset {
+        DatasetName::Mnist => Remote::Mnist,
+        DatasetName::FashionMnist => Remote::FashionMnist,
+        DatasetName::Digits => {
+            return Err(Error::InvalidArgument {
+                op: "nn data download",
+                message: "digits is built in and needs no download; choose mnist or fashion-mnist"
+                    .into(),
+            })
+        }
+    };
+    let dir = nn_data::data_dir(args.data_dir.as_deref());
+    eprintln!(
+        "downloading {} into {}",
+        remote.folder(),
+        dir.join(remote.folder()).display()
+    );
+    nn_data::download(remote, &dir, &args.mirrors, &mut |line| eprintln!("{line}"))?;
+    eprintln!(
+        "done; train with `nn train --dataset {} --data-dir {}`",
+        args.dataset.name(),
+        dir.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! Reporting training progress: a bar on a terminal, plain lines elsewhere.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::EpochRecord;
+
+/// Receives the trainer's progress. Every method has a do-nothing default.
+pub trait Progress {
+    /// An epoch of `batches` mini-batches begins.
+    fn start_epoch(&mut self, epoch: usize, epochs: usize, batches: usize) {
+        let _ = (epoch, epochs, batches);
+    }
+
+    /// `done` mini-batches of the epoch are finished; the last had `loss`.
+    fn batch(&mut self, done: usize, loss: f64, samples_per_second: f64) {
+        let _ = (done, loss, samples_per_second);
+    }
+
+    /// An epoch ended.
+    fn end_epoch(&mut self, record: &EpochRecord) {
+        let _ = record;
+    }
+}
+
+/// Reports nothing.
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// One line per epoch on standard error: for logs, pipes and CI.
+#[derive(Debug, Default)]
+pub struct Lines {
+    epochs: usize,
+}
+
+/// The line printed for an epoch.
+pub fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
+    format!(
+        "epoch {}/{epochs}: loss {:.4}, train acc {:.4}, test acc {:.4}, {:.1}s, {:.0} samples/s",
+        r.epoch, r.loss, r.train_accuracy, r.test_accuracy, r.seconds, r.samples_per_second
+    )
+}
+
+impl Progress for Lines {
+    fn start_epoch(&mut self, _: usize, epochs: usize, _: usize) {
+        self.epochs = epochs;
+    }
+
+    fn end_epoch(&mut self, record: &EpochRecord) {
+        eprintln!("{}", epoch_line(record, self.epochs));
+    }
+}
+
+/// A progress bar per epoch (indicatif), with the loss and samples per
+/// second, and the epoch's summary line when it ends.
+#[derive(Debug, Default)]
+pub struct Bar {
+    bar: Option<ProgressBar>,
+    epochs: usize,
+}
+
+impl Progress for Bar {
+    fn start_epoch(&mut self, epoch: usize, epochs: usize, batches: usize) {
+        self.epochs = epochs;
+        let bar = ProgressBar::new(batches as u64);
+        let style = ProgressStyle::with_template(
+            "epoch {prefix} {bar:30} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
+        )
+        .expect("a valid template")
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(format!("{epoch}/{epochs}"));
+        self.bar = Some(bar);
+    }
+
+    fn batch(&mut self, done: usize, loss: f64, samples_per_second: f64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done as u64);
+            bar.set_message(format!(
+                "loss {loss:.4} · {samples_per_second:.0} samples/s"
+            ));
+        }
+    }
+
+    fn end_epoch(&mut self, record: &EpochRecord) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        eprintln!("{}", epoch_line(record, self.epochs));
+    }
+}
+
+/// A [`Bar`] when standard error is a terminal, [`Lines`] otherwise.
+pub fn for_stderr() -> Box<dyn Progress + Send> {
+    if std::io::stderr().is_terminal() {
+        Box::new(Bar::default())
+    } else {
+        Box::new(Lines::default())
+    }
+}
