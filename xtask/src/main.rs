@@ -4,6 +4,7 @@
 //! task is a sequence of cargo invocations through `std::process`.
 
 mod bench;
+mod reproduce;
 mod step;
 
 use std::process::ExitCode;
@@ -19,6 +20,9 @@ Commands:
   test [ARGS]    cargo test --workspace [ARGS]
   bench [FILTER] run the criterion benches in benches/ (FILTER: a regex over bench
                  ids such as `two_layer_net`) and print one line per bench
+  reproduce [ROW...]
+                 train the book's networks on real MNIST ($NN_DATA_DIR) and print
+                 test accuracy and wall time per row (two-layer, simple-conv, deep-conv)
   help           this text
 ";
 
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
         "lint" => step::run_all("lint", &lint_steps()),
         "test" => step::run_all("test", &[test_step(rest)]),
         "bench" => bench::run(rest.first().map(String::as_str)),
+        "reproduce" => reproduce::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())

@@ -3,8 +3,8 @@
 //! Training the book's networks end to end: the [`train`] loop (the book's
 //! `common/trainer.py`, with seeded mini-batches, per-epoch accuracy and a
 //! clear error when the loss diverges), [checkpoints](checkpoint) in
-//! safetensors, [progress](Progress) reporting, SVG [plots](plot), and the
-//! `nn` command built on them.
+//! safetensors, [progress](Progress) reporting, SVG [plots](plot), speed
+//! [measurement](measure), and the `nn` command built on them.
 //!
 //! ```
 //! use nn_data::{digits, DigitsConfig, LoadOptions};
@@ -28,10 +28,12 @@ pub mod plot;
 mod error;
 mod model;
 mod progress;
+mod throughput;
 mod trainer;
 
 pub use checkpoint::Checkpoint;
 pub use error::{Error, Result};
 pub use model::{network_from_metadata, ModelKind};
 pub use progress::{epoch_line, for_stderr, Bar, Lines, Progress, Quiet};
+pub use throughput::{measure, random_batches, Throughput, Workload};
 pub use trainer::{evaluate, train, EpochRecord, History, TrainConfig};

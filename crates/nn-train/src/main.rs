@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_data::{digits, fashion_mnist, mnist, Dataset, DigitsConfig, LoadOptions, Remote};
 use nn_layers::{gradient_check, MultiLayerNet, TwoLayerNet};
 use nn_train::{
-    checkpoint, evaluate, for_stderr, plot, train, Checkpoint, Error, ModelKind, Result,
-    TrainConfig,
+    checkpoint, evaluate, for_stderr, measure, plot, random_batches, train, Checkpoint, Error,
+    ModelKind, Result, TrainConfig, Workload,
 };
 
 #[derive(Parser)]
@@ -38,6 +38,8 @@ enum Command {
     Gates,
     /// Compare back-propagation with numerical gradients (the book's gradient_check.py).
     Gradcheck(GradcheckArgs),
+    /// Measure training or inference speed (samples/s) on random MNIST-shaped data.
+    Bench(BenchArgs),
     /// Get datasets.
     Data {
         #[command(subcommand)]
@@ -199,6 +201,40 @@ struct GradcheckArgs {
     common: Common,
 }
 
+/// What `nn bench` times.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum WorkloadName {
+    /// Training steps: forward, backward and the optimizer's update.
+    Train,
+    /// Inference: forward only, in inference mode.
+    Infer,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// The network to time.
+    #[arg(long, value_enum, default_value_t = Model::SimpleConv)]
+    model: Model,
+    /// Time training steps or inference.
+    #[arg(long = "mode", value_enum, default_value_t = WorkloadName::Train)]
+    workload: WorkloadName,
+    /// Samples per step [default: 100 for train, 1000 for infer].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Optimizer for training steps [default: the book's for the model, as in `nn train`].
+    #[arg(long, value_enum)]
+    optimizer: Option<OptimizerName>,
+    /// Untimed steps first.
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+    /// Time steps until this many seconds have passed.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// Threads to use [default: all the CPUs].
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
 #[derive(Args)]
 struct DownloadArgs {
     /// mnist or fashion-mnist.
@@ -232,6 +268,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Gradcheck(args) => in_pool(args.common.threads, || gradcheck_command(&args)),
+        Command::Bench(args) => in_pool(args.threads, || bench_command(&args)),
         Command::Data {
             command: DataCommand::Download(args),
         } => download_command(&args),
@@ -303,6 +340,57 @@ fn optimizer_name(o: OptimizerName) -> &'static str {
     }
 }
 
+/// The optimizer `nn train` and `nn bench` use: `chosen`, or the book's for
+/// `kind`; the learning rate `lr`, else the book's for that pairing, else the
+/// optimizer's default.
+fn optimizer_for(
+    kind: ModelKind,
+    chosen: Option<OptimizerName>,
+    lr: Option<f64>,
+) -> Result<Box<dyn nn_optim::Optimizer<f32>>> {
+    let (default_name, default_lr) = kind.default_optimizer();
+    let name = chosen.map_or(default_name, optimizer_name);
+    let lr = lr.or((name == default_name).then_some(default_lr));
+    Ok(nn_optim::by_name::<f32>(name, lr)?)
+}
+
+fn bench_command(args: &BenchArgs) -> Result<()> {
+    let kind = args.model.kind();
+    let workload = match args.workload {
+        WorkloadName::Train => Workload::Train,
+        WorkloadName::Infer => Workload::Infer,
+    };
+    let batch = args.batch_size.unwrap_or(workload.default_batch());
+    if batch == 0 || !(args.seconds.is_finite() && args.seconds >= 0.0) {
+        return Err(Error::InvalidArgument {
+            op: "nn bench",
+            message: format!(
+                "need --batch-size ≥ 1 and --seconds ≥ 0; got {batch} and {}",
+                args.seconds
+            ),
+        });
+    }
+    let mut net = kind.build::<f32>([1, 28, 28], 10, 0)?;
+    let mut optimizer = optimizer_for(kind, args.optimizer, None)?;
+    let batches = random_batches::<f32>(kind, batch, 4, 1)?;
+    let opt: Option<&mut dyn nn_optim::Optimizer<f32>> = match workload {
+        Workload::Train => Some(optimizer.as_mut()),
+        Workload::Infer => None,
+    };
+    let t = measure(&mut net, opt, workload, &batches, args.warmup, args.seconds)?;
+    println!(
+        "nn {} {} {}, batch {batch}, {} threads: {} steps in {:.3} s, {:.1} samples/s",
+        env!("CARGO_PKG_VERSION"),
+        kind.name(),
+        workload.name(),
+        rayon::current_num_threads(),
+        t.steps,
+        t.seconds,
+        t.samples_per_second()
+    );
+    Ok(())
+}
+
 fn train_command(args: &TrainArgs) -> Result<()> {
     let kind = args.model.kind();
     let started = Instant::now();
@@ -313,10 +401,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         args.seed,
     )?;
     let mut net = kind.build::<f32>(input_shape(&data), data.classes, args.seed)?;
-    let (default_name, default_lr) = kind.default_optimizer();
-    let name = args.optimizer.map_or(default_name, optimizer_name);
-    let lr = args.lr.or((name == default_name).then_some(default_lr));
-    let mut optimizer = nn_optim::by_name::<f32>(name, lr)?;
+    let mut optimizer = optimizer_for(kind, args.optimizer, args.lr)?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch_size: args.batch_size,

@@ -24,6 +24,7 @@ fn every_command_has_complete_help() {
         &["eval", "--help"],
         &["gates", "--help"],
         &["gradcheck", "--help"],
+        &["bench", "--help"],
         &["data", "download", "--help"],
     ] {
         let out = nn(args);
@@ -128,4 +129,48 @@ fn gates_and_gradcheck_print_their_tables() {
         text.contains("affine1.weight:") && text.contains("(within 1e-7)"),
         "{text}"
     );
+}
+
+#[test]
+fn bench_reports_samples_per_second() {
+    for mode in ["train", "infer"] {
+        let out = nn(&[
+            "bench",
+            "--model",
+            "two-layer",
+            "--mode",
+            mode,
+            "--batch-size",
+            "10",
+            "--warmup",
+            "1",
+            "--seconds",
+            "0",
+            "--threads",
+            "1",
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // One timed step of 10 samples.
+        let line = stdout.trim_end();
+        assert!(
+            line.contains(&format!(
+                "two-layer {mode}, batch 10, 1 threads: 1 steps in "
+            )),
+            "{line}"
+        );
+        let rate: f64 = line
+            .strip_suffix(" samples/s")
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no rate in {line}"));
+        assert!(rate > 0.0, "{line}");
+    }
+    let out = nn(&["bench", "--batch-size", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("need --batch-size ≥ 1"));
 }

@@ -111,3 +111,20 @@ fn two_layer_net_one_epoch_on_mnist_reaches_90_percent() {
     let accuracy = net.accuracy(&data.test.images, &data.test.labels).unwrap();
     assert!(accuracy >= 0.90, "test accuracy {accuracy}");
 }
+
+#[test]
+fn measure_times_whole_steps_and_refuses_what_it_cannot_time() {
+    use nn_train::{measure, random_batches, ModelKind, Workload};
+    let batches = random_batches::<f32>(ModelKind::TwoLayer, 20, 2, 0).unwrap();
+    assert_eq!(batches[0].0.shape(), &[20, 784]);
+    assert!(batches[0].1.iter().all(|&t| t < 10));
+    let mut net = TwoLayerNet::default().build::<f32>(0).unwrap();
+    let mut sgd = Sgd::new(SgdConfig { lr: 0.1 }).unwrap();
+    let t = measure(&mut net, Some(&mut sgd), Workload::Train, &batches, 1, 0.0).unwrap();
+    assert_eq!((t.steps, t.batch), (1, 20));
+    assert!((t.samples_per_second() - 20.0 / t.seconds).abs() < 1e-6 * t.samples_per_second());
+    let err = measure(&mut net, None, Workload::Train, &batches, 0, 0.0).unwrap_err();
+    assert!(err.to_string().contains("needs an optimizer"), "{err}");
+    let err = measure(&mut net, None, Workload::Infer, &[], 0, 0.0).unwrap_err();
+    assert!(err.to_string().contains("no batches"), "{err}");
+}
