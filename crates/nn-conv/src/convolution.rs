@@ -6,7 +6,7 @@ use nn_layers::{Error, Layer, Mode, Result};
 use rayon::prelude::*;
 
 use crate::im2col::{col2im_sample, im2col_sample};
-use crate::microkernel::{self, strided_rows, Operand};
+use crate::microkernel::{self, strided_rows, Operand, Segmented};
 use crate::Geometry;
 
 /// The weight gradient is summed over this many fixed groups of samples
@@ -251,7 +251,7 @@ impl<T: Float> Convolution<T> {
             Vec::new()
         };
 
-        // Each of GRAD_GROUPS fixed groups of samples: ∂L/∂Wᵀ (K × FN) and
+        // Each of GRAD_GROUPS fixed groups of samples: ∂L/∂W (FN × K) and
         // ∂L/∂b partial sums, and ∂L/∂x of its samples; partials added in order.
         let per = n.div_ceil(GRAD_GROUPS.min(n).max(1)).max(1);
         let groups = n.div_ceil(per);
@@ -260,40 +260,34 @@ impl<T: Float> Convolution<T> {
         } else {
             (0..groups).map(|_| None).collect()
         };
+        // G's rows (one per filter) and col's rows, both read as OH runs of
+        // OW: G's runs are OW apart, col's a padded (or unrolled) row apart.
+        let g_rows = strided_rows(0, fnum, p_out);
         let partials: Vec<(Vec<T>, Vec<T>)> = dx_groups
             .into_par_iter()
             .enumerate()
             .map(|(group, mut dx_group)| {
-                let mut dwt = vec![T::zero(); k * fnum];
+                let mut dw = vec![T::zero(); fnum * k];
                 let mut db = vec![T::zero(); fnum];
                 let mut src = vec![T::zero(); plan.padded_len];
-                let mut gt = vec![T::zero(); plan.positions * fnum];
                 let mut work = Vec::new();
                 for s in group * per..((group + 1) * per).min(n) {
                     let g_s = &grads[s * fnum * p_out..][..fnum * p_out];
                     plan.prepare(&g, &x[s * g.input_len()..][..g.input_len()], &mut src);
-                    // Gᵀ on the computed grid (zero on the dropped columns),
-                    // one output row at a time, in 8 × 8 blocks; ∂L/∂b adds
-                    // up its rows.
-                    for oh in 0..g.out_h {
-                        let rows = &mut gt[oh * plan.row_len * fnum..][..g.out_w * fnum];
-                        transpose_into(&g_s[oh * g.out_w..], p_out, (fnum, g.out_w), rows);
-                        for row in rows.chunks_exact(fnum) {
-                            db.iter_mut().zip(row).for_each(|(b, &v)| *b += v);
-                        }
+                    for (b, row) in db.iter_mut().zip(g_s.chunks_exact(p_out)) {
+                        *b += nn_core::sum(row);
                     }
-                    let a = Operand {
+                    let a = Segmented {
+                        data: g_s,
+                        rows: &g_rows,
+                        seg_stride: g.out_w,
+                    };
+                    let b = Segmented {
                         data: &src[..],
                         rows: &plan.col_rows,
-                        col_stride: 1,
+                        seg_stride: plan.row_len,
                     };
-                    let b_rows = strided_rows(0, plan.positions, fnum);
-                    let b = Operand {
-                        data: &gt[..],
-                        rows: &b_rows,
-                        col_stride: 1,
-                    };
-                    microkernel::gemm((k, fnum, plan.positions), a, b, &mut dwt, fnum, true);
+                    microkernel::gemm_nt((fnum, k), (g.out_h, g.out_w), a, b, &mut dw, k, true);
 
                     if let Some(dx_group) = dx_group.as_mut() {
                         let dx_s =
@@ -322,18 +316,18 @@ impl<T: Float> Convolution<T> {
                         }
                     }
                 }
-                (dwt, db)
+                (dw, db)
             })
             .collect();
 
-        let mut dwt = vec![T::zero(); k * fnum];
+        let mut dw = vec![T::zero(); fnum * k];
         let mut db = Array1::zeros(fnum);
         for (pw, pb) in &partials {
-            dwt.iter_mut().zip(pw).for_each(|(a, &b)| *a += b);
+            dw.iter_mut().zip(pw).for_each(|(a, &b)| *a += b);
             db.iter_mut().zip(pb).for_each(|(a, &b)| *a += b);
         }
-        self.dweight = Array4::from_shape_vec(self.weight.raw_dim(), transpose(&dwt, k, fnum))
-            .expect("FN × C·FH·FW elements");
+        self.dweight =
+            Array4::from_shape_vec(self.weight.raw_dim(), dw).expect("FN × C·FH·FW elements");
         self.dbias = db;
         self.has_grad = true;
         self.spare.keep_grad(dout);
@@ -348,28 +342,6 @@ impl<T: Float> Convolution<T> {
         Ok(Some(
             Tensor::from_shape_vec(IxDyn(&shape), dx).expect("N·C·H·W elements"),
         ))
-    }
-}
-
-/// Writes the transpose of the `rows × cols` block of `src` (row stride
-/// `stride`) into `dst` (`cols × rows`, contiguous), in 8 × 8 blocks so that
-/// both sides are read and written a cache line at a time.
-fn transpose_into<T: Float>(src: &[T], stride: usize, (rows, cols): (usize, usize), dst: &mut [T]) {
-    for r0 in (0..rows).step_by(8) {
-        let r_len = 8.min(rows - r0);
-        for c0 in (0..cols).step_by(8) {
-            let c_len = 8.min(cols - c0);
-            let mut block = [[T::zero(); 8]; 8];
-            for (r, line) in block.iter_mut().enumerate().take(r_len) {
-                line[..c_len].copy_from_slice(&src[(r0 + r) * stride + c0..][..c_len]);
-            }
-            for c in 0..c_len {
-                let out = &mut dst[(c0 + c) * rows + r0..][..r_len];
-                for (r, o) in out.iter_mut().enumerate() {
-                    *o = block[r][c];
-                }
-            }
-        }
     }
 }
 
