@@ -10,14 +10,16 @@
 //! layout the convolution produces anyway.
 //!
 //! The weight gradient G·colᵀ has both operands' rows contiguous along the
-//! sum; [`gemm_nt`] multiplies them as they are, run by run, so that neither
-//! G nor col is transposed (transposing G cost more than the product did:
-//! 54 µs against 35 µs per SimpleConvNet sample).
+//! sum; [`gemm_nt`] multiplies them as they are, run by run, with one
+//! horizontal sum per weight, which suits few filters and long runs
+//! (SimpleConvNet). With more filters and short runs (DeepConvNet) it is
+//! faster to [`transpose`] G and use [`gemm`]; the convolution picks.
 //!
-//! [`gemm`] and [`gemm_nt`] are the entry points: f32 on x86-64 CPUs with
-//! AVX2 and FMA runs the micro-kernels below; everything else (f64, other
-//! CPUs) goes to matrixmultiply through ndarray, or to plain loops. All are
-//! single-threaded: the convolution already runs samples in parallel.
+//! [`gemm`], [`gemm_nt`] and [`transpose`] are the entry points: f32 on
+//! x86-64 CPUs with AVX2 and FMA runs the kernels below; everything else
+//! (f64, other CPUs) goes to matrixmultiply through ndarray, or to plain
+//! loops. All are single-threaded: the convolution already runs samples in
+//! parallel.
 
 use std::any::TypeId;
 
@@ -239,6 +241,52 @@ fn portable_nt<T: Float>(
     }
 }
 
+/// `dst[j·ds + i] = src[i·ss + j]` for i < rows, j < cols: the transpose of
+/// a rows × cols block (row stride `ss`) into a cols × rows one (row stride
+/// `ds`). f32 on AVX2 moves 8 × 8 blocks through registers; a scalar loop
+/// does the edges and every other case.
+///
+/// # Panics
+/// When either slice is too short for its block.
+pub(crate) fn transpose<T: Float>(
+    src: &[T],
+    ss: usize,
+    (rows, cols): (usize, usize),
+    dst: &mut [T],
+    ds: usize,
+) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    assert!(
+        (rows - 1) * ss + cols <= src.len() && (cols - 1) * ds + rows <= dst.len(),
+        "microkernel::transpose: a slice is too short"
+    );
+    let (mut rows_done, mut cols_done) = (0, 0);
+    #[cfg(target_arch = "x86_64")]
+    if TypeId::of::<T>() == TypeId::of::<f32>() && avx2::available() {
+        // SAFETY: T is f32 (checked), so the slices can be viewed as f32
+        // slices of the same length.
+        let (s32, d32) = unsafe {
+            (
+                &*(src as *const [T] as *const [f32]),
+                &mut *(dst as *mut [T] as *mut [f32]),
+            )
+        };
+        // SAFETY: the CPU has AVX2 (checked); the blocks lie inside both
+        // slices (checked above).
+        unsafe { avx2::transpose_blocks(s32, ss, (rows, cols), d32, ds) };
+        (rows_done, cols_done) = (rows / 8 * 8, cols / 8 * 8);
+    }
+    for i in 0..rows {
+        // Columns the block loop covered for this row, if it covered the row.
+        let from = if i < rows_done { cols_done } else { 0 };
+        for j in from..cols {
+            dst[j * ds + i] = src[i * ss + j];
+        }
+    }
+}
+
 /// Offsets of `count` rows `stride` apart, from `start`.
 pub(crate) fn strided_rows(start: usize, count: usize, stride: usize) -> Vec<usize> {
     (0..count).map(|i| start + i * stride).collect()
@@ -418,6 +466,62 @@ mod avx2 {
         let quad = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
         let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
         _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)))
+    }
+
+    /// The 8 × 8 blocks of [`super::transpose`], each through registers:
+    /// 8 loads, 24 shuffles, 8 stores.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2, and both slices must hold the blocks (as
+    /// `super::transpose` checks).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn transpose_blocks(
+        src: &[f32],
+        ss: usize,
+        (rows, cols): (usize, usize),
+        dst: &mut [f32],
+        ds: usize,
+    ) {
+        for i0 in (0..rows / 8 * 8).step_by(8) {
+            for j0 in (0..cols / 8 * 8).step_by(8) {
+                // SAFETY: rows i0..i0+8 and columns j0..j0+8 are inside the
+                // block, so inside `src`; and the same, transposed, in `dst`.
+                unsafe {
+                    let r: [__m256; 8] = std::array::from_fn(|k| {
+                        _mm256_loadu_ps(src.as_ptr().add((i0 + k) * ss + j0))
+                    });
+                    let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+                    let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+                    let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+                    let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+                    let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+                    let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+                    let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+                    let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+                    let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+                    let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+                    let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+                    let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+                    let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+                    let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+                    let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+                    let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+                    let out = [
+                        _mm256_permute2f128_ps::<0x20>(u0, u4),
+                        _mm256_permute2f128_ps::<0x20>(u1, u5),
+                        _mm256_permute2f128_ps::<0x20>(u2, u6),
+                        _mm256_permute2f128_ps::<0x20>(u3, u7),
+                        _mm256_permute2f128_ps::<0x31>(u0, u4),
+                        _mm256_permute2f128_ps::<0x31>(u1, u5),
+                        _mm256_permute2f128_ps::<0x31>(u2, u6),
+                        _mm256_permute2f128_ps::<0x31>(u3, u7),
+                    ];
+                    for (k, v) in out.into_iter().enumerate() {
+                        _mm256_storeu_ps(dst.as_mut_ptr().add((j0 + k) * ds + i0), v);
+                    }
+                }
+            }
+        }
     }
 
     /// A mask selecting the valid lanes of a tile's last vector.
@@ -640,6 +744,30 @@ mod tests {
                     }
                     assert!(c[i * ldc + n..i * ldc + ldc].iter().all(|&v| v == 0.25));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn transpose_moves_every_element_once() {
+        for (rows, cols) in [
+            (8, 8),
+            (16, 24),
+            (30, 24),
+            (64, 8),
+            (13, 29),
+            (1, 9),
+            (7, 7),
+        ] {
+            let (ss, ds) = (cols + 3, rows + 5);
+            let src: Vec<f32> = (0..rows * ss).map(|v| v as f32).collect();
+            let mut dst = vec![-1.0_f32; cols * ds];
+            transpose(&src, ss, (rows, cols), &mut dst, ds);
+            for j in 0..cols {
+                for i in 0..rows {
+                    assert_eq!(dst[j * ds + i], src[i * ss + j], "{rows}x{cols} ({i},{j})");
+                }
+                assert!(dst[j * ds + rows..(j + 1) * ds].iter().all(|&v| v == -1.0));
             }
         }
     }

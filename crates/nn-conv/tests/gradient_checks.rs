@@ -31,8 +31,9 @@ fn convolution_over_strides_pads_kernels_and_channels() {
     // (input shape, filters, kernel, stride, pad)
     // Stride 1 runs as an implicit GEMM (∂L/∂x as a transposed convolution
     // while the padding is below the kernel size, by col2im otherwise); other
-    // strides build im2col.
-    let cases: [ConvCase; 8] = [
+    // strides build im2col. ∂L/∂W is read in runs for few filters and a
+    // small kernel, through the transposed gradient otherwise (the last case).
+    let cases: [ConvCase; 9] = [
         (&[2, 1, 6, 6], 3, [3, 3], 1, 0),
         (&[2, 3, 5, 7], 4, [3, 3], 1, 1),
         (&[1, 2, 7, 5], 2, [3, 2], 2, 1),
@@ -41,6 +42,7 @@ fn convolution_over_strides_pads_kernels_and_channels() {
         (&[3, 1, 5, 5], 2, [2, 2], 3, 0),
         (&[2, 4, 4, 4], 5, [3, 3], 1, 2),
         (&[2, 2, 5, 4], 3, [3, 1], 1, 1),
+        (&[2, 8, 6, 6], 16, [3, 3], 1, 1),
     ];
     for (i, (shape, filters, kernel, stride, pad)) in cases.into_iter().enumerate() {
         let seed = 100 + i as u64;
