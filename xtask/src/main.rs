@@ -4,6 +4,7 @@
 //! task is a sequence of cargo invocations through `std::process`.
 
 mod bench;
+mod compare;
 mod reproduce;
 mod step;
 
@@ -20,6 +21,9 @@ Commands:
   test [ARGS]    cargo test --workspace [ARGS]
   bench [FILTER] run the criterion benches in benches/ (FILTER: a regex over bench
                  ids such as `two_layer_net`) and print one line per bench
+  compare [--rounds N] [--seconds S] [--python PATH] [--no-memory]
+                 nn against PyTorch (when importable): training and inference speed of
+                 the three networks on 1 and 2 threads, alternating, and peak memory
   reproduce [ROW...]
                  train the book's networks on real MNIST ($NN_DATA_DIR) and print
                  test accuracy and wall time per row (two-layer, simple-conv, deep-conv)
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         "test" => step::run_all("test", &[test_step(rest)]),
         "bench" => bench::run(rest.first().map(String::as_str)),
         "reproduce" => reproduce::run(rest),
+        "compare" => compare::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
