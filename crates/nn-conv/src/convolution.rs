@@ -215,6 +215,98 @@ impl<T: Float> Convolution<T> {
         self.has_grad.then_some((&self.dweight, &self.dbias))
     }
 
+    /// The output for an input of `shape` whose row-major elements are `xs`,
+    /// with the geometry, batch size and whether it was a single sample.
+    fn convolve(
+        &mut self,
+        shape: &[usize],
+        xs: &[T],
+    ) -> Result<(Geometry, usize, bool, Tensor<T>)> {
+        let (fnum, channels, fh, fw) = self.weight.dim();
+        let (n, c, h, w, single) = match *shape {
+            [c, h, w] => (1, c, h, w, true),
+            [n, c, h, w] => (n, c, h, w, false),
+            _ => (0, 0, 0, 0, false),
+        };
+        if c != channels || (shape.len() != 3 && shape.len() != 4) {
+            return Err(Error::BadInput {
+                layer: "Convolution",
+                got: Shape::from(shape),
+                expected: format!(
+                    "expected (N, {channels}, H, W) or ({channels}, H, W) for filters of shape {}",
+                    Shape::from(self.weight.shape())
+                ),
+            });
+        }
+        let g = Geometry::new(
+            "Convolution.forward",
+            [c, h, w],
+            [fh, fw],
+            self.stride,
+            self.pad,
+        )?;
+        let plan = Plan::new(&g);
+        let p_out = g.positions();
+        let weights = self.weight.as_slice().expect("kept in standard layout");
+        let a_rows = strided_rows(0, fnum, plan.k);
+        let bias = &self.bias;
+        // Every element is written below (compaction of the computed rows).
+        let mut out = self.spare.for_output_overwrite(n * fnum * p_out);
+        out.par_chunks_exact_mut(fnum * p_out)
+            .zip(xs.par_chunks_exact(g.input_len()))
+            .for_each_init(
+                || {
+                    (
+                        vec![T::zero(); plan.padded_len],
+                        vec![T::zero(); fnum * plan.positions],
+                    )
+                },
+                |(src, computed), (out_s, x_s)| {
+                    plan.prepare(&g, x_s, src);
+                    let a = Operand {
+                        data: weights,
+                        rows: &a_rows,
+                        col_stride: 1,
+                    };
+                    let b = Operand {
+                        data: &src[..],
+                        rows: &plan.col_rows,
+                        col_stride: 1,
+                    };
+                    microkernel::gemm(
+                        (fnum, plan.positions, plan.k),
+                        a,
+                        b,
+                        computed,
+                        plan.positions,
+                        false,
+                    );
+                    // Keep the valid columns of each computed row, adding the bias.
+                    for ((dst, src), &b) in out_s
+                        .chunks_exact_mut(p_out)
+                        .zip(computed.chunks_exact(plan.positions))
+                        .zip(bias)
+                    {
+                        for (d, s) in dst
+                            .chunks_exact_mut(g.out_w)
+                            .zip(src.chunks_exact(plan.row_len))
+                        {
+                            for (d, &s) in d.iter_mut().zip(s) {
+                                *d = s + b;
+                            }
+                        }
+                    }
+                },
+            );
+        let shape: Vec<usize> = if single {
+            vec![fnum, g.out_h, g.out_w]
+        } else {
+            vec![n, fnum, g.out_h, g.out_w]
+        };
+        let out = Tensor::from_shape_vec(IxDyn(&shape), out).expect("N·FN·OH·OW elements");
+        Ok((g, n, single, out))
+    }
+
     fn backward_inner(&mut self, dout: Tensor<T>, need_dx: bool) -> Result<Option<Tensor<T>>> {
         let cache = self.cache.as_ref().ok_or(Error::NoForward {
             layer: "Convolution",
@@ -525,104 +617,37 @@ impl<T: Float> Layer<T> for Convolution<T> {
     }
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
-        let (fnum, channels, fh, fw) = self.weight.dim();
-        let (n, c, h, w, single) = match *x.shape() {
-            [c, h, w] => (1, c, h, w, true),
-            [n, c, h, w] => (n, c, h, w, false),
-            _ => (0, 0, 0, 0, false),
-        };
-        if c != channels || (x.ndim() != 3 && x.ndim() != 4) {
-            return Err(Error::BadInput {
-                layer: "Convolution",
-                got: Shape::from(x.shape()),
-                expected: format!(
-                    "expected (N, {channels}, H, W) or ({channels}, H, W) for filters of shape {}",
-                    Shape::from(self.weight.shape())
-                ),
-            });
-        }
-        let g = Geometry::new(
-            "Convolution.forward",
-            [c, h, w],
-            [fh, fw],
-            self.stride,
-            self.pad,
-        )?;
-        let plan = Plan::new(&g);
-        let p_out = g.positions();
         let x = nn_core::into_standard(x);
         let xs = x.as_slice().expect("standard layout is contiguous");
-        let weights = self.weight.as_slice().expect("kept in standard layout");
-        let a_rows = strided_rows(0, fnum, plan.k);
-        let bias = &self.bias;
-        // Every element is written below (compaction of the computed rows).
-        let mut out = self.spare.for_output_overwrite(n * fnum * p_out);
-        out.par_chunks_exact_mut(fnum * p_out)
-            .zip(xs.par_chunks_exact(g.input_len()))
-            .for_each_init(
-                || {
-                    (
-                        vec![T::zero(); plan.padded_len],
-                        vec![T::zero(); fnum * plan.positions],
-                    )
-                },
-                |(src, computed), (out_s, x_s)| {
-                    plan.prepare(&g, x_s, src);
-                    let a = Operand {
-                        data: weights,
-                        rows: &a_rows,
-                        col_stride: 1,
-                    };
-                    let b = Operand {
-                        data: &src[..],
-                        rows: &plan.col_rows,
-                        col_stride: 1,
-                    };
-                    microkernel::gemm(
-                        (fnum, plan.positions, plan.k),
-                        a,
-                        b,
-                        computed,
-                        plan.positions,
-                        false,
-                    );
-                    // Keep the valid columns of each computed row, adding the bias.
-                    for ((dst, src), &b) in out_s
-                        .chunks_exact_mut(p_out)
-                        .zip(computed.chunks_exact(plan.positions))
-                        .zip(bias)
-                    {
-                        for (d, s) in dst
-                            .chunks_exact_mut(g.out_w)
-                            .zip(src.chunks_exact(plan.row_len))
-                        {
-                            for (d, &s) in d.iter_mut().zip(s) {
-                                *d = s + b;
-                            }
-                        }
-                    }
-                },
-            );
-        let previous = self.cache.take();
-        if let Some(old) = previous {
+        let (geometry, batch, single, out) = self.convolve(x.shape(), xs)?;
+        if let Some(old) = self.cache.take() {
             self.spare.keep_input(old.x);
         }
         if mode == Mode::Train {
             self.cache = Some(Cache {
-                geometry: g,
-                batch: n,
+                geometry,
+                batch,
                 single,
                 x,
             });
         } else {
             self.spare.keep_input(x);
         }
-        let shape: Vec<usize> = if single {
-            vec![fnum, g.out_h, g.out_w]
-        } else {
-            vec![n, fnum, g.out_h, g.out_w]
-        };
-        Ok(Tensor::from_shape_vec(IxDyn(&shape), out).expect("N·FN·OH·OW elements"))
+        Ok(out)
+    }
+
+    /// In [`Mode::Inference`], a row-major `x` is read in place.
+    fn forward_view(&mut self, x: ndarray::ArrayViewD<'_, T>, mode: Mode) -> Result<Tensor<T>> {
+        match x.as_slice() {
+            Some(xs) if mode == Mode::Inference => {
+                let (_, _, _, out) = self.convolve(x.shape(), xs)?;
+                if let Some(old) = self.cache.take() {
+                    self.spare.keep_input(old.x);
+                }
+                Ok(out)
+            }
+            _ => self.forward(x.to_owned(), mode),
+        }
     }
 
     fn backward(&mut self, dout: Tensor<T>) -> Result<Tensor<T>> {
@@ -645,6 +670,34 @@ mod tests {
     /// faster of the two in each case, as measured in the doc comment of
     /// `dw_via_transposed_gradient`). Both paths are checked against
     /// numerical gradients in `tests/gradient_checks.rs`.
+    #[test]
+    fn a_borrowed_input_gives_the_same_output() {
+        use nn_core::{init::uniform, rng::seeded};
+        let mut conv =
+            Convolution::<f64>::init(2, 3, [3, 3], 1, 1, Init::He, &mut seeded(0)).unwrap();
+        let x = uniform(IxDyn(&[2, 2, 5, 4]), -1.0, 1.0, &mut seeded(1)).unwrap();
+        let owned = conv.forward(x.clone(), Mode::Inference).unwrap();
+        assert_eq!(conv.forward_view(x.view(), Mode::Inference).unwrap(), owned);
+        // A view that is not row-major is copied first.
+        let mut swapped = x.view();
+        swapped.swap_axes(2, 3);
+        let swapped_owned = conv.forward(swapped.to_owned(), Mode::Inference).unwrap();
+        assert_eq!(
+            conv.forward_view(swapped, Mode::Inference).unwrap(),
+            swapped_owned
+        );
+        // Training mode keeps (a copy of) the input for backward.
+        let y = conv.forward_view(x.view(), Mode::Train).unwrap();
+        assert!(conv.backward(Tensor::ones(y.raw_dim())).is_ok());
+        let err = conv
+            .forward_view(
+                x.view().into_shape_with_order(IxDyn(&[4, 5, 4])).unwrap(),
+                Mode::Inference,
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("(4, 5, 4)"), "{err}");
+    }
+
     #[test]
     fn each_book_layer_gets_its_faster_weight_gradient() {
         let via = |c, fnum, side, k, pad| {

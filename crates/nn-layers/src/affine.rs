@@ -38,6 +38,53 @@ struct Cache<T> {
 }
 
 impl<T: Float> Affine<T> {
+    /// (N, D) of an input of shape `input_shape`, checked against the weight.
+    fn rows_of(&self, input_shape: &[usize]) -> Result<(usize, usize)> {
+        let (inputs, outputs) = self.weight.dim();
+        let (n, d) = match input_shape {
+            [] => (0, 0),
+            [d] => (1, *d),
+            [n, rest @ ..] => (*n, rest.iter().product()),
+        };
+        if input_shape.is_empty() || d != inputs {
+            return Err(Error::BadInput {
+                layer: "Affine",
+                got: Shape::from(input_shape),
+                expected: format!(
+                    "expected {inputs} features per sample for weight of shape ({inputs}, {outputs})"
+                ),
+            });
+        }
+        Ok((n, d))
+    }
+
+    /// Y = X·W + b: b broadcast over the rows, then Y += X·W in one product.
+    fn product(&self, x: ndarray::ArrayView2<'_, T>) -> Result<Array2<T>> {
+        let (n, outputs) = (x.nrows(), self.weight.ncols());
+        let mut y = self
+            .bias
+            .broadcast((n, outputs))
+            .expect("bias (out,) broadcasts to (n, out)")
+            .to_owned();
+        gemm(
+            T::one(),
+            &x,
+            &self.weight.view(),
+            T::one(),
+            &mut y.view_mut(),
+        )?;
+        Ok(y)
+    }
+
+    /// Y as (N, out), or (out,) for a 1-D input.
+    fn shaped(y: Array2<T>, input_shape: &[usize], outputs: usize) -> Tensor<T> {
+        if input_shape.len() == 1 {
+            reshaped(y.into_dyn(), IxDyn(&[outputs]))
+        } else {
+            y.into_dyn()
+        }
+    }
+
     /// An affine layer with the given weight (in, out) and bias (out,).
     ///
     /// # Errors
@@ -161,47 +208,36 @@ impl<T: Float> Layer<T> for Affine<T> {
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
         let input_shape = x.shape().to_vec();
-        let (inputs, outputs) = self.weight.dim();
-        let (n, d) = match input_shape.as_slice() {
-            [] => (0, 0),
-            [d] => (1, *d),
-            [n, rest @ ..] => (*n, rest.iter().product()),
-        };
-        if input_shape.is_empty() || d != inputs {
-            return Err(Error::BadInput {
-                layer: "Affine",
-                got: Shape::from(input_shape),
-                expected: format!(
-                    "expected {inputs} features per sample for weight of shape ({inputs}, {outputs})"
-                ),
-            });
-        }
+        let (n, d) = self.rows_of(&input_shape)?;
         let x = reshaped(x, (n, d));
-        // Y = b broadcast over the rows, then Y += X·W in one matrix product.
-        let mut y = self
-            .bias
-            .broadcast((n, outputs))
-            .expect("bias (out,) broadcasts to (n, out)")
-            .to_owned();
-        gemm(
-            T::one(),
-            &x.view(),
-            &self.weight.view(),
-            T::one(),
-            &mut y.view_mut(),
-        )?;
+        let y = self.product(x.view())?;
         if let Some(old) = self.cache.take() {
             self.spare.keep_input(old.x.into_dyn());
         }
+        let outputs = y.shape()[1];
         self.cache = (mode == Mode::Train).then_some(Cache {
             x,
             input_shape: input_shape.clone(),
         });
-        Ok(if input_shape.len() == 1 {
-            reshaped(y.into_dyn(), IxDyn(&[outputs]))
-        } else {
-            y.into_dyn()
-        })
+        Ok(Self::shaped(y, &input_shape, outputs))
+    }
+
+    /// In [`Mode::Inference`], a row-major `x` is multiplied in place.
+    fn forward_view(&mut self, x: ndarray::ArrayViewD<'_, T>, mode: Mode) -> Result<Tensor<T>> {
+        if mode == Mode::Train || !x.is_standard_layout() {
+            return self.forward(x.to_owned(), mode);
+        }
+        let input_shape = x.shape().to_vec();
+        let (n, d) = self.rows_of(&input_shape)?;
+        let rows = x
+            .into_shape_with_order((n, d))
+            .expect("a row-major array reshapes to (N, D) without copying");
+        let y = self.product(rows)?;
+        if let Some(old) = self.cache.take() {
+            self.spare.keep_input(old.x.into_dyn());
+        }
+        let outputs = y.shape()[1];
+        Ok(Self::shaped(y, &input_shape, outputs))
     }
 
     fn backward(&mut self, dout: Tensor<T>) -> Result<Tensor<T>> {
@@ -217,7 +253,7 @@ impl<T: Float> Layer<T> for Affine<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{array, Array4};
+    use ndarray::{array, Array2, Array4};
 
     fn layer() -> Affine<f64> {
         Affine::new(
@@ -256,6 +292,25 @@ mod tests {
         assert_eq!(y.shape(), &[3, 3]);
         let dx = a.backward(Tensor::ones(IxDyn(&[3, 3]))).unwrap();
         assert_eq!(dx.shape(), &[3, 2, 1, 1]);
+    }
+
+    #[test]
+    fn a_borrowed_input_gives_the_same_output() {
+        let x = Array4::from_shape_fn((3, 2, 1, 1), |(n, c, _, _)| (n * 2 + c) as f64).into_dyn();
+        let mut a = layer();
+        let owned = a.forward(x.clone(), Mode::Inference).unwrap();
+        // In place (row-major), and copied (a transposed view).
+        assert_eq!(a.forward_view(x.view(), Mode::Inference).unwrap(), owned);
+        let base = Array2::from_shape_fn((2, 3), |(c, n)| (n * 2 + c) as f64);
+        let xt = base.t().into_dyn();
+        assert!(!xt.is_standard_layout());
+        assert_eq!(a.forward_view(xt, Mode::Inference).unwrap(), owned);
+        // In training mode the view is copied and kept for backward.
+        a.forward_view(x.view(), Mode::Train).unwrap();
+        assert!(a.backward(Tensor::ones(IxDyn(&[3, 3]))).is_ok());
+        assert!(a
+            .forward_view(array![1.0, 2.0, 3.0].into_dyn().view(), Mode::Inference)
+            .is_err());
     }
 
     #[test]

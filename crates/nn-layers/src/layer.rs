@@ -1,5 +1,6 @@
 //! The `Layer` trait and the training/inference `Mode`.
 
+use ndarray::ArrayViewD;
 use nn_core::{Float, Parameters, Tensor};
 
 use crate::Result;
@@ -30,7 +31,9 @@ pub enum Mode {
 ///
 /// Required: [`kind`](Layer::kind), [`forward`](Layer::forward),
 /// [`backward`](Layer::backward), and an `impl Parameters` (empty for layers
-/// without parameters). The rest is provided.
+/// without parameters). The rest is provided: `forward_view`,
+/// `backward_params_only` and `set_fixed_mask` have defaults that a layer
+/// overrides when it can do better.
 ///
 /// # Example
 /// ```
@@ -57,6 +60,18 @@ pub trait Layer<T: Float>: Parameters<T> + Send {
     /// # Errors
     /// When `x` has a shape the layer cannot take.
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>>;
+
+    /// [`forward`](Layer::forward) of a borrowed input, for callers that keep
+    /// their batch ([`crate::Network::predict`], `accuracy`). The default
+    /// copies `x`; layers that only read their input when they keep nothing
+    /// for backward (affine and convolution in [`Mode::Inference`]) read it
+    /// in place.
+    ///
+    /// # Errors
+    /// As [`forward`](Layer::forward).
+    fn forward_view(&mut self, x: ArrayViewD<'_, T>, mode: Mode) -> Result<Tensor<T>> {
+        self.forward(x.to_owned(), mode)
+    }
 
     /// ∂L/∂x from ∂L/∂out (`dout`, in the forward output's shape), in the
     /// forward input's shape. Stores the parameter gradients.

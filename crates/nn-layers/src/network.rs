@@ -118,7 +118,13 @@ impl<T: Float> Network<T> {
     where
         T: 'a,
     {
-        self.forward(owned(x), Mode::Inference)
+        let x = x.into();
+        if x.is_view() {
+            self.layers
+                .forward_view(x.view().into_dyn(), Mode::Inference)
+        } else {
+            self.forward(x.into_owned().into_dyn(), Mode::Inference)
+        }
     }
 
     /// The loss in inference mode (the book's `loss`).
@@ -183,11 +189,11 @@ impl<T: Float> Network<T> {
         for start in (0..n).step_by(EVAL_BATCH) {
             let end = (start + EVAL_BATCH).min(n);
             let chunk = if single {
-                x.to_owned()
+                x.view()
             } else {
-                x.slice_axis(Axis(0), (start..end).into()).to_owned()
+                x.slice_axis(Axis(0), (start..end).into())
             };
-            let scores = self.forward(chunk, Mode::Inference)?;
+            let scores = self.layers.forward_view(chunk, Mode::Inference)?;
             let scores = if single {
                 scores.insert_axis(Axis(0))
             } else {

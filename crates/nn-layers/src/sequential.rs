@@ -159,6 +159,23 @@ impl<T: Float> Layer<T> for Sequential<T> {
         })
     }
 
+    /// The first layer reads `x` in place when it can
+    /// ([`Layer::forward_view`]); the others take their inputs by value.
+    fn forward_view(&mut self, x: ndarray::ArrayViewD<'_, T>, mode: Mode) -> Result<Tensor<T>> {
+        let Some((first, rest)) = self.layers.split_first_mut() else {
+            return Ok(x.to_owned());
+        };
+        let y = first
+            .layer
+            .forward_view(x, mode)
+            .map_err(|err| err.in_layer(&first.name))?;
+        rest.iter_mut().try_fold(y, |x, e| {
+            e.layer
+                .forward(x, mode)
+                .map_err(|err| err.in_layer(&e.name))
+        })
+    }
+
     fn backward(&mut self, dout: Tensor<T>) -> Result<Tensor<T>> {
         self.layers.iter_mut().rev().try_fold(dout, |d, e| {
             e.layer.backward(d).map_err(|err| err.in_layer(&e.name))
