@@ -24,7 +24,7 @@ Commands:
   compare [--rounds N] [--seconds S] [--python PATH] [--no-memory]
                  nn against PyTorch (when importable): training and inference speed of
                  the three networks on 1 and 2 threads, alternating, and peak memory
-  reproduce [ROW...]
+  reproduce [--seeds N] [ROW...]
                  train the book's networks on real MNIST ($NN_DATA_DIR) and print
                  test accuracy and wall time per row (two-layer, simple-conv, deep-conv)
   help           this text
