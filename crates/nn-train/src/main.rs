@@ -255,7 +255,7 @@ struct DownloadArgs {
     /// Folder to download into [default: $NN_DATA_DIR, else a per-user cache folder].
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// A mirror to try before the built-in ones (serving <URL>/<file>.gz); repeatable.
+    /// A mirror to try before the built-in ones, serving URL/FILE.gz for each of the four files; repeatable.
     #[arg(long = "mirror", value_name = "URL")]
     mirrors: Vec<String>,
 }
