@@ -4,7 +4,7 @@
 //! Each measurement is one process: `nn bench` or
 //! `benches/compare/pytorch_reference.py bench`, which both build the
 //! network, run a few untimed steps, then time steps for a fixed wall time
-//! on fixed random MNIST-shaped data and print "... <rate> samples/s". The
+//! on fixed random MNIST-shaped data and print "... RATE samples/s". The
 //! two alternate (nn, PyTorch, nn, PyTorch, ...) after one warm-up run of
 //! each, so that drifts of the machine hit both alike; the table reports
 //! the median of each and the median (and range) of the per-round ratios.
@@ -242,7 +242,7 @@ fn torch_version(python: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Runs a bench process and reads the rate from its "<rate> samples/s" line.
+/// Runs a bench process and reads the rate from its "RATE samples/s" line.
 fn rate_of(command: &mut Command) -> Result<f64, String> {
     let out = command
         .output()
@@ -367,7 +367,7 @@ fn peak_rss(command: &mut Command) -> Result<u64, String> {
     Ok(peak)
 }
 
-/// The `VmHWM:  1234 kB` line of /proc/<pid>/status, in KiB.
+/// The `VmHWM:  1234 kB` line of `/proc/PID/status`, in KiB.
 fn vm_hwm(status: &str) -> Option<u64> {
     status
         .lines()
