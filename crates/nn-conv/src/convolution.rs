@@ -451,9 +451,7 @@ impl<T: Float> Convolution<T> {
             db.iter_mut().zip(pb).for_each(|(a, &b)| *a += b);
         }
         if via_gt {
-            let mut t = vec![T::zero(); fnum * k];
-            microkernel::transpose(&dw, fnum, (k, fnum), &mut t, k);
-            dw = t;
+            dw = transpose(&dw, k, fnum);
         }
         self.dweight =
             Array4::from_shape_vec(self.weight.raw_dim(), dw).expect("FN × C·FH·FW elements");
@@ -496,11 +494,7 @@ fn dw_via_transposed_gradient(g: &Geometry, fnum: usize, plan: &Plan) -> bool {
 /// The (cols × rows) transpose of a row-major (rows × cols) matrix.
 fn transpose<T: Float>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
     let mut t = vec![T::zero(); rows * cols];
-    for (r, row) in m.chunks_exact(cols).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            t[c * rows + r] = v;
-        }
-    }
+    microkernel::transpose(m, cols, (rows, cols), &mut t, rows);
     t
 }
 
@@ -665,11 +659,6 @@ impl<T: Float> Layer<T> for Convolution<T> {
 mod tests {
     use super::*;
 
-    /// The weight-gradient product each of the book's layers gets: the runs
-    /// for SimpleConvNet's, the transposed gradient for DeepConvNet's (the
-    /// faster of the two in each case, as measured in the doc comment of
-    /// `dw_via_transposed_gradient`). Both paths are checked against
-    /// numerical gradients in `tests/gradient_checks.rs`.
     #[test]
     fn a_borrowed_input_gives_the_same_output() {
         use nn_core::{init::uniform, rng::seeded};
@@ -698,6 +687,11 @@ mod tests {
         assert!(err.to_string().contains("(4, 5, 4)"), "{err}");
     }
 
+    /// The weight-gradient product each of the book's layers gets: the runs
+    /// for SimpleConvNet's, the transposed gradient for DeepConvNet's (the
+    /// faster of the two in each case, as measured in the doc comment of
+    /// `dw_via_transposed_gradient`). Both paths are checked against
+    /// numerical gradients in `tests/gradient_checks.rs`.
     #[test]
     fn each_book_layer_gets_its_faster_weight_gradient() {
         let via = |c, fnum, side, k, pad| {

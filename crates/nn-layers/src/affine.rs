@@ -77,8 +77,9 @@ impl<T: Float> Affine<T> {
     }
 
     /// Y as (N, out), or (out,) for a 1-D input.
-    fn shaped(y: Array2<T>, input_shape: &[usize], outputs: usize) -> Tensor<T> {
+    fn shaped(y: Array2<T>, input_shape: &[usize]) -> Tensor<T> {
         if input_shape.len() == 1 {
+            let outputs = y.ncols();
             reshaped(y.into_dyn(), IxDyn(&[outputs]))
         } else {
             y.into_dyn()
@@ -214,12 +215,11 @@ impl<T: Float> Layer<T> for Affine<T> {
         if let Some(old) = self.cache.take() {
             self.spare.keep_input(old.x.into_dyn());
         }
-        let outputs = y.shape()[1];
         self.cache = (mode == Mode::Train).then_some(Cache {
             x,
             input_shape: input_shape.clone(),
         });
-        Ok(Self::shaped(y, &input_shape, outputs))
+        Ok(Self::shaped(y, &input_shape))
     }
 
     /// In [`Mode::Inference`], a row-major `x` is multiplied in place.
@@ -236,8 +236,7 @@ impl<T: Float> Layer<T> for Affine<T> {
         if let Some(old) = self.cache.take() {
             self.spare.keep_input(old.x.into_dyn());
         }
-        let outputs = y.shape()[1];
-        Ok(Self::shaped(y, &input_shape, outputs))
+        Ok(Self::shaped(y, &input_shape))
     }
 
     fn backward(&mut self, dout: Tensor<T>) -> Result<Tensor<T>> {
