@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::step::{workspace_root, Step};
+use crate::step::workspace_root;
 
 pub const HELP: &str = "\
 cargo xtask compare [--rounds N] [--seconds S] [--python PATH] [--no-memory]
@@ -86,14 +86,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         print!("{HELP}");
         return Ok(());
     };
-    crate::step::run_all(
-        "compare",
-        &[Step::cargo(
-            "build",
-            &["build", "--release", "--package", "nn-train"],
-        )],
-    )?;
-    let nn = nn_binary();
+    let nn = crate::step::build_nn("compare")?;
     let script = workspace_root()
         .join("benches")
         .join("compare")
@@ -219,15 +212,6 @@ struct Row {
     threads: usize,
     ours: Vec<f64>,
     theirs: Vec<f64>,
-}
-
-fn nn_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    target
-        .join("release")
-        .join(format!("nn{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// The torch version `python` imports, if it does.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::step::{workspace_root, Step};
+use crate::step::workspace_root;
 
 /// One result of the book.
 struct Row {
@@ -109,13 +109,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             data_dir.display()
         ));
     }
-    crate::step::run_all(
-        "reproduce",
-        &[Step::cargo(
-            "build",
-            &["build", "--release", "--package", "nn-train"],
-        )],
-    )?;
+    let nn = crate::step::build_nn("reproduce")?;
     let out_dir = workspace_root().join("target").join("reproduce");
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
@@ -125,7 +119,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let mut outcomes = Vec::new();
         for seed in 0..seeds {
             eprintln!("\n==> reproduce {} (seed {seed}): {}", row.model, row.setup);
-            outcomes.push(train(row, seed, &data_dir, &out_dir)?);
+            outcomes.push(train(&nn, row, seed, &data_dir, &out_dir)?);
         }
         results.push((*row, outcomes));
     }
@@ -176,9 +170,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Runs `nn train` for `row`, streaming its output, and reads the final test
+/// Runs `nn train` (the binary at `nn`) for `row`, streaming its output, and reads the final test
 /// accuracy from its last report line.
 fn train(
+    nn: &std::path::Path,
     row: &Row,
     seed: u64,
     data_dir: &std::path::Path,
@@ -186,17 +181,9 @@ fn train(
 ) -> Result<Outcome, String> {
     let save = out_dir.join(format!("{}-seed{seed}.safetensors", row.model));
     let plot = out_dir.join(format!("{}-seed{seed}.svg", row.model));
-    let mut command = Command::new("cargo");
+    let mut command = Command::new(nn);
     command
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "--package",
-            "nn-train",
-            "--",
-            "train",
-        ])
+        .arg("train")
         .args([
             "--model",
             row.model,
@@ -218,7 +205,7 @@ fn train(
     let start = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| format!("could not start cargo: {e}"))?;
+        .map_err(|e| format!("could not start {}: {e}", nn.display()))?;
     let mut accuracy = None;
     if let Some(stderr) = child.stderr.take() {
         for line in BufReader::new(stderr).lines() {

@@ -94,3 +94,20 @@ pub fn workspace_root() -> std::path::PathBuf {
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| xtask_dir.to_path_buf())
 }
+
+/// Builds the `nn` binary (release) as a step of `task` and returns its path.
+pub fn build_nn(task: &str) -> Result<std::path::PathBuf, String> {
+    run_all(
+        task,
+        &[Step::cargo(
+            "build",
+            &["build", "--release", "--package", "nn-train"],
+        )],
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    Ok(target
+        .join("release")
+        .join(format!("nn{}", std::env::consts::EXE_SUFFIX)))
+}
