@@ -1,6 +1,20 @@
 //! Mini-batches in a seeded random order.
 
-use nn_core::rng::{seeded, shuffle};
+use nn_core::rng::{below, seeded, shuffle};
+
+/// How the mini-batches of an epoch are drawn from the training set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sampling {
+    /// Every sample once per epoch, in a seeded random order (what PyTorch's
+    /// `DataLoader(shuffle=True)` does).
+    #[default]
+    Shuffle,
+    /// Every index drawn uniformly and independently, with replacement: the
+    /// book's `common/trainer.py` (`np.random.choice(train_size,
+    /// batch_size)` per step). An epoch of `len` draws sees about
+    /// 1 − 1/e ≈ 63% of the samples, some more than once.
+    Replacement,
+}
 
 /// The mini-batches of one epoch: a permutation of `0..len` drawn from
 /// `seed` and `epoch`, cut into batches of `batch_size` (the last one
@@ -27,13 +41,43 @@ pub struct MiniBatches {
 }
 
 impl MiniBatches {
-    /// The batches of epoch `epoch` over `len` samples. A `batch_size` of 0
-    /// is taken as 1.
+    /// The batches of epoch `epoch` over `len` samples, shuffled
+    /// ([`Sampling::Shuffle`]). A `batch_size` of 0 is taken as 1.
     pub fn new(len: usize, batch_size: usize, seed: u64, epoch: u64) -> Self {
+        Self::with_sampling(len, batch_size, seed, epoch, Sampling::Shuffle)
+    }
+
+    /// The batches of epoch `epoch`: `len` indices into `0..len` drawn as
+    /// `sampling` says, cut into batches of `batch_size`.
+    ///
+    /// ```
+    /// use nn_data::{MiniBatches, Sampling};
+    ///
+    /// let drawn: Vec<usize> =
+    ///     MiniBatches::with_sampling(1000, 100, 3, 0, Sampling::Replacement).flatten().collect();
+    /// assert_eq!(drawn.len(), 1000);
+    /// let mut seen = vec![false; 1000];
+    /// drawn.iter().for_each(|&i| seen[i] = true);
+    /// let distinct = seen.iter().filter(|&&s| s).count();
+    /// assert!((580..=680).contains(&distinct), "{distinct}"); // ≈ 1000 (1 − 1/e) = 632
+    /// ```
+    pub fn with_sampling(
+        len: usize,
+        batch_size: usize,
+        seed: u64,
+        epoch: u64,
+        sampling: Sampling,
+    ) -> Self {
         let mut rng = seeded(seed);
         rng.set_stream(epoch);
-        let mut order: Vec<usize> = (0..len).collect();
-        shuffle(&mut rng, &mut order);
+        let order = match sampling {
+            Sampling::Shuffle => {
+                let mut order: Vec<usize> = (0..len).collect();
+                shuffle(&mut rng, &mut order);
+                order
+            }
+            Sampling::Replacement => (0..len).map(|_| below(&mut rng, len)).collect(),
+        };
         MiniBatches {
             order,
             batch_size: batch_size.max(1),

@@ -8,7 +8,8 @@
 //! - [`download`] fetches them from a list of mirrors, verified by SHA-256;
 //! - [`digits`]: a built-in synthetic digit set that needs no download, and
 //!   [`spiral`], a 2-D toy set;
-//! - [`MiniBatches`]: seeded shuffling into mini-batches.
+//! - [`MiniBatches`]: seeded mini-batches, shuffled or drawn with
+//!   replacement ([`Sampling`]).
 //!
 //! ```
 //! use nn_data::{digits, DigitsConfig, LoadOptions, MiniBatches};
@@ -32,7 +33,7 @@ mod error;
 mod mnist;
 mod spiral;
 
-pub use batches::MiniBatches;
+pub use batches::{MiniBatches, Sampling};
 pub use data_dir::{data_dir, DATA_DIR_VAR};
 pub use dataset::{one_hot, Dataset, LoadOptions, Split};
 pub use digits::{digits, DigitsConfig};

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use nn_data::{digits, fashion_mnist, mnist, Dataset, DigitsConfig, LoadOptions, Remote};
+use nn_data::{digits, fashion_mnist, mnist, Dataset, DigitsConfig, LoadOptions, Remote, Sampling};
 use nn_layers::{gradient_check, MultiLayerNet, TwoLayerNet};
 use nn_train::{
     checkpoint, evaluate, for_stderr, measure, plot, random_batches, train, Checkpoint, Error,
@@ -89,6 +89,24 @@ impl Model {
     }
 }
 
+/// How each epoch's mini-batches are drawn.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SamplingName {
+    /// Every training sample once per epoch, in a seeded random order.
+    Shuffle,
+    /// Each index drawn with replacement, as the book's trainer does (np.random.choice).
+    Replacement,
+}
+
+impl SamplingName {
+    fn sampling(self) -> Sampling {
+        match self {
+            SamplingName::Shuffle => Sampling::Shuffle,
+            SamplingName::Replacement => Sampling::Replacement,
+        }
+    }
+}
+
 /// Datasets.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum DatasetName {
@@ -154,6 +172,9 @@ struct TrainArgs {
     /// Samples per mini-batch.
     #[arg(long, default_value_t = 100)]
     batch_size: usize,
+    /// How each epoch's mini-batches are drawn from the training set.
+    #[arg(long, value_enum, default_value_t = SamplingName::Shuffle)]
+    sampling: SamplingName,
     /// Optimizer [default: sgd for two-layer and multi-layer, adam for the conv nets, as in the book].
     #[arg(long, value_enum)]
     optimizer: Option<OptimizerName>,
@@ -418,11 +439,12 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         epochs: args.epochs,
         batch_size: args.batch_size,
         seed: args.seed,
+        sampling: args.sampling.sampling(),
         max_iterations: args.iterations,
         eval_samples: (args.eval_samples > 0).then_some(args.eval_samples),
     };
     eprintln!(
-        "training {} on {} ({} train, {} test samples): {} lr {}, batch {}, {}, {} threads",
+        "training {} on {} ({} train, {} test samples): {} lr {}, batch {}{}, {}, {} threads",
         kind.name(),
         data.name,
         data.train.len(),
@@ -430,6 +452,10 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         optimizer.name(),
         optimizer.learning_rate(),
         args.batch_size,
+        match args.sampling {
+            SamplingName::Shuffle => "",
+            SamplingName::Replacement => " drawn with replacement",
+        },
         match args.iterations {
             Some(it) => format!("{it} iterations"),
             None => format!("{} epochs", args.epochs),

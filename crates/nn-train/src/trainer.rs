@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use nn_core::{with_warm_workers, Float};
-use nn_data::{Dataset, MiniBatches, Split};
+use nn_data::{Dataset, MiniBatches, Sampling, Split};
 use nn_layers::Network;
 use nn_optim::Optimizer;
 
@@ -18,6 +18,9 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Seeds the order of the mini-batches (the network has its own seed).
     pub seed: u64,
+    /// How each epoch's mini-batches are drawn: shuffled passes (the
+    /// default) or, as the book's trainer does, with replacement.
+    pub sampling: Sampling,
     /// Train for this many mini-batches in all instead of `epochs` epochs
     /// (the book's "10,000 iterations"); the last epoch may be cut short.
     pub max_iterations: Option<usize>,
@@ -32,6 +35,7 @@ impl Default for TrainConfig {
             epochs: 20,
             batch_size: 100,
             seed: 0,
+            sampling: Sampling::Shuffle,
             max_iterations: None,
             eval_samples: None,
         }
@@ -89,8 +93,9 @@ pub fn evaluate<T: Float>(
 }
 
 /// Trains `net` on `data.train` with `optimizer` and reports each epoch's
-/// accuracies on `data.train` and `data.test`. Each epoch visits the training
-/// set once in a seeded random order ([`MiniBatches`]); each step is a
+/// accuracies on `data.train` and `data.test`. Each epoch is as many samples
+/// as the training set has, drawn by `config.sampling` ([`MiniBatches`]:
+/// every sample once in a seeded random order, or with replacement); each step is a
 /// forward and backward pass ([`Network::gradient`]) and an optimizer update.
 ///
 /// Call it inside a rayon pool of the size you want (`ThreadPool::install`);
@@ -131,11 +136,12 @@ pub fn train<T: Float>(
             progress.start_epoch(epoch, epochs, in_epoch);
             let start = Instant::now();
             let (mut loss_sum, mut samples) = (0.0, 0usize);
-            for (i, indices) in MiniBatches::new(
+            for (i, indices) in MiniBatches::with_sampling(
                 data.train.len(),
                 config.batch_size,
                 config.seed,
                 epoch as u64,
+                config.sampling,
             )
             .take(in_epoch)
             .enumerate()

@@ -45,6 +45,14 @@ fn same_seed_same_run_and_a_budget_of_iterations() {
     )
     .unwrap();
     assert_ne!(a.losses, other.losses);
+    let drawn = TrainConfig {
+        sampling: nn_data::Sampling::Replacement,
+        ..config.clone()
+    };
+    let c = run(&drawn, 0.1).unwrap();
+    assert_eq!(c.losses, run(&drawn, 0.1).unwrap().losses);
+    assert_ne!(c.losses, a.losses);
+    assert_eq!(c.losses.len(), a.losses.len());
     // 45 iterations of 20 per epoch: 3 epochs, the last cut short.
     let h = run(
         &TrainConfig {
