@@ -8,6 +8,7 @@ mod compare;
 mod reproduce;
 mod step;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use step::Step;
@@ -31,6 +32,7 @@ Commands:
 ";
 
 fn main() -> ExitCode {
+    absolute_data_dir();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, rest) = match args.split_first() {
         Some((c, rest)) => (c.as_str(), rest),
@@ -55,6 +57,23 @@ fn main() -> ExitCode {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Makes a relative `NN_DATA_DIR` (such as `../shared/data`) absolute against
+/// the folder xtask was started from, before any child process reads it:
+/// `cargo test` runs each test in its own crate's folder, where the relative
+/// path would point somewhere else.
+fn absolute_data_dir() {
+    let Some(dir) = std::env::var_os("NN_DATA_DIR").filter(|v| !v.is_empty()) else {
+        return;
+    };
+    if Path::new(&dir).is_absolute() {
+        return;
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        // xtask is single-threaded here, before any work starts.
+        std::env::set_var("NN_DATA_DIR", cwd.join(dir));
     }
 }
 
