@@ -16,10 +16,11 @@ pub enum Sampling {
     Replacement,
 }
 
-/// The mini-batches of one epoch: a permutation of `0..len` drawn from
-/// `seed` and `epoch`, cut into batches of `batch_size` (the last one
-/// shorter when `len` is not a multiple). The same seed and epoch give the
-/// same batches on every run and machine; each epoch has its own order.
+/// The mini-batches of one epoch: `len` indices into `0..len` drawn from
+/// `seed` and `epoch` as a [`Sampling`] says (a permutation, by default),
+/// cut into batches of `batch_size` (the last one shorter when `len` is not
+/// a multiple). The same seed and epoch give the same batches on every run
+/// and machine; each epoch has its own order.
 ///
 /// ```
 /// use nn_data::MiniBatches;

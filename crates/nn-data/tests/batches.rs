@@ -2,16 +2,16 @@
 
 use nn_data::{MiniBatches, Sampling};
 
-fn epoch(len: usize, batch: usize, seed: u64, epoch: u64, sampling: Sampling) -> Vec<Vec<usize>> {
+fn batches(len: usize, batch: usize, seed: u64, epoch: u64, sampling: Sampling) -> Vec<Vec<usize>> {
     MiniBatches::with_sampling(len, batch, seed, epoch, sampling).collect()
 }
 
 #[test]
 fn replacement_is_seeded_and_cut_like_a_shuffle() {
-    let a = epoch(250, 100, 5, 2, Sampling::Replacement);
-    assert_eq!(a, epoch(250, 100, 5, 2, Sampling::Replacement));
-    assert_ne!(a, epoch(250, 100, 5, 3, Sampling::Replacement));
-    assert_ne!(a, epoch(250, 100, 6, 2, Sampling::Replacement));
+    let a = batches(250, 100, 5, 2, Sampling::Replacement);
+    assert_eq!(a, batches(250, 100, 5, 2, Sampling::Replacement));
+    assert_ne!(a, batches(250, 100, 5, 3, Sampling::Replacement));
+    assert_ne!(a, batches(250, 100, 6, 2, Sampling::Replacement));
     assert_eq!(a.iter().map(Vec::len).collect::<Vec<_>>(), [100, 100, 50]);
     assert!(a.iter().flatten().all(|&i| i < 250));
     // 250 draws from 250 repeat some index (the chance of none is 250!/250^250).
@@ -25,11 +25,11 @@ fn replacement_is_seeded_and_cut_like_a_shuffle() {
 fn new_is_the_shuffle() {
     assert_eq!(
         MiniBatches::new(30, 7, 1, 4).collect::<Vec<_>>(),
-        epoch(30, 7, 1, 4, Sampling::Shuffle)
+        batches(30, 7, 1, 4, Sampling::Shuffle)
     );
     assert_ne!(
-        epoch(30, 7, 1, 4, Sampling::Shuffle),
-        epoch(30, 7, 1, 4, Sampling::Replacement)
+        batches(30, 7, 1, 4, Sampling::Shuffle),
+        batches(30, 7, 1, 4, Sampling::Replacement)
     );
 }
 
@@ -39,7 +39,7 @@ fn new_is_the_shuffle() {
 fn replacement_draws_every_index_equally_often() {
     let mut counts = [0usize; 10];
     for e in 0..1000 {
-        for i in epoch(10, 3, 9, e, Sampling::Replacement).concat() {
+        for i in batches(10, 3, 9, e, Sampling::Replacement).concat() {
             counts[i] += 1;
         }
     }
