@@ -444,7 +444,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         eval_samples: (args.eval_samples > 0).then_some(args.eval_samples),
     };
     eprintln!(
-        "training {} on {} ({} train, {} test samples): {} lr {}, batch {}{}, {}, {} threads",
+        "training {} on {} ({} train, {} test samples): {} lr {}, batch {}{}, {}, {}",
         kind.name(),
         data.name,
         data.train.len(),
@@ -457,10 +457,10 @@ fn train_command(args: &TrainArgs) -> Result<()> {
             SamplingName::Replacement => " drawn with replacement",
         },
         match args.iterations {
-            Some(it) => format!("{it} iterations"),
-            None => format!("{} epochs", args.epochs),
+            Some(it) => counted(it, "iteration"),
+            None => counted(args.epochs, "epoch"),
         },
-        rayon::current_num_threads()
+        counted(rayon::current_num_threads(), "thread")
     );
     let mut progress = for_stderr();
     let history = train(
@@ -500,6 +500,17 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         eprintln!("wrote {}", args.plot.display());
     }
     Ok(())
+}
+
+/// "1 epoch", "20 epochs": a count and its noun, for the training header.
+/// (`nn bench` keeps "N threads" whatever N is: its line is laid out like the
+/// PyTorch script's.)
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn eval_command(args: &EvalArgs) -> Result<()> {

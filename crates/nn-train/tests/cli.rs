@@ -70,6 +70,14 @@ fn train_save_and_eval_a_small_network() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    // The header says what runs, in words ("1 epoch", not "1 epochs").
+    assert!(
+        stderr.starts_with(
+            "training two-layer on digits (60000 train, 10000 test samples): \
+             SGD lr 0.1, batch 100, 1 epoch, 1 thread\n"
+        ),
+        "{stderr}"
+    );
     // Not a terminal: one plain line per epoch.
     assert!(stderr.contains("epoch 1/1: loss "), "{stderr}");
     assert!(std::fs::read_to_string(&plot).unwrap().starts_with("<svg"));
