@@ -38,8 +38,11 @@ impl Default for AdamConfig {
 ///
 /// The bias corrections are folded into αₜ rather than applied to m and v; the
 /// only difference from Algorithm 1 (and PyTorch) is that ε is added to √v
-/// instead of √v̂, i.e. an effective ε of 10⁻⁷·√(1 − β₂ᵗ). State slots: `m`,
-/// `v`, and the step count `t`, all per parameter.
+/// instead of √v̂. That makes this Algorithm 1 with ε = 10⁻⁷/√(1 − β₂ᵗ): a
+/// larger ε early on (3.2·10⁻⁶ at the first step, 3.2·10⁻⁷ at the 100th,
+/// within 3% of 10⁻⁷ from step 3,000), so gradients of 10⁻⁶ or less move
+/// their weights more slowly in the first steps than PyTorch's Adam would.
+/// State slots: `m`, `v`, and the step count `t`, all per parameter.
 #[derive(Debug, Clone)]
 pub struct Adam<T: Float> {
     config: AdamConfig,
@@ -103,5 +106,30 @@ impl<T: Float> Optimizer<T> for Adam<T> {
 
     fn load_state(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()> {
         self.slots.import(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    /// Where ε matters: a gradient of 10⁻⁶ at t = 1. m = 10⁻⁷, √v = √(10⁻³)·10⁻⁶,
+    /// α₁ = 0.001·√(10⁻³)/0.1, so the step is 0.001·10⁻⁶/(10⁻⁶ + 10⁻⁷/√(10⁻³))
+    /// = 0.001/(1 + √10) = 2.40253·10⁻⁴; Algorithm 1 with ε = 10⁻⁷ would take
+    /// 0.001/1.1 = 9.0909·10⁻⁴.
+    #[test]
+    fn a_tiny_first_gradient_meets_the_books_epsilon() {
+        let mut adam = Adam::<f64>::new(AdamConfig::default()).unwrap();
+        let mut w = array![0.0].into_dyn();
+        let g = array![1e-6].into_dyn();
+        adam.update("w", w.view_mut(), g.view()).unwrap();
+        let want = -0.001 / (1.0 + 10f64.sqrt());
+        assert!(
+            (w[0] - want).abs() < 1e-12 * want.abs(),
+            "{} vs {want}",
+            w[0]
+        );
+        assert!((want + 2.40253e-4).abs() < 1e-9);
     }
 }
