@@ -2,12 +2,100 @@
 
 use ndarray::{Array1, Array4, IxDyn};
 use nn_core::{init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Recycler, Shape, Tensor};
-use nn_layers::{Error, Layer, Mode, Result};
+use nn_layers::{reconcile, Built, Error, Layer, LayerConfig, LayerSpec, Mode, Result};
 use rayon::prelude::*;
 
 use crate::im2col::{col2im_sample, im2col_sample};
 use crate::microkernel::{self, strided_rows, Operand, Segmented};
 use crate::Geometry;
+
+/// The settings of a [`Convolution`] layer:
+/// `{ kind = "conv", channels = 1, filters = 30, kernel = [5, 5], stride = 1, pad = 0, init = "he" }`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvolutionConfig {
+    /// Input channels C; inferred from the input shape when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<usize>,
+    /// Filters FN (output channels).
+    pub filters: usize,
+    /// Filter height and width [FH, FW].
+    pub kernel: [usize; 2],
+    /// Stride; default 1.
+    #[serde(default = "one")]
+    pub stride: usize,
+    /// Zero padding on every side; default 0.
+    #[serde(default)]
+    pub pad: usize,
+    /// How the filters start (fan-in C·FH·FW); biases start at 0. Default He.
+    #[serde(default = "he")]
+    pub init: Init,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn he() -> Init {
+    Init::He
+}
+
+impl LayerConfig for ConvolutionConfig {
+    const KIND: &'static str = "conv";
+    const ABOUT: &'static str = "2-D convolution of (N, C, H, W) images with FN filters of FH×FW";
+
+    fn build<T: Float>(
+        &self,
+        input: Option<&[usize]>,
+        rng: &mut nn_core::rng::ChaCha8Rng,
+    ) -> Result<Built<T>> {
+        let image = match input {
+            Some(&[c, h, w]) => Some([c, h, w]),
+            Some(shape) => {
+                return Err(Error::Description(format!(
+                    "takes (C, H, W) images per sample, but its input is {}",
+                    Shape::from(shape)
+                )))
+            }
+            None => None,
+        };
+        let provided = image.as_ref().map(|i| (i[0], &i[..]));
+        let channels = reconcile("channels", self.channels, provided)?;
+        let output = match image {
+            Some([_, h, w]) => {
+                let g =
+                    Geometry::new("conv", [channels, h, w], self.kernel, self.stride, self.pad)?;
+                Some(vec![self.filters, g.out_h, g.out_w])
+            }
+            None => None,
+        };
+        let layer = Convolution::init(
+            channels,
+            self.filters,
+            self.kernel,
+            self.stride,
+            self.pad,
+            self.init,
+            rng,
+        )?;
+        Ok(Built {
+            layer: Box::new(layer),
+            output,
+        })
+    }
+
+    fn example() -> (Self, Vec<usize>) {
+        let config = ConvolutionConfig {
+            channels: None,
+            filters: 2,
+            kernel: [3, 3],
+            stride: 1,
+            pad: 1,
+            init: Init::He,
+        };
+        (config, vec![2, 4, 4])
+    }
+}
 
 /// The weight gradient is summed over this many fixed groups of samples
 /// (computed in parallel, then added in order), whatever the thread count, so
@@ -50,6 +138,8 @@ pub struct Convolution<T: Float> {
     has_grad: bool,
     stride: usize,
     pad: usize,
+    /// How the filters were drawn (He for given filters), for [`Layer::spec`].
+    init: Init,
     cache: Option<Cache<T>>,
     /// Replaced inputs and consumed gradients, reused for ∂L/∂x and outputs.
     spare: Recycler<T>,
@@ -176,6 +266,7 @@ impl<T: Float> Convolution<T> {
             has_grad: false,
             stride,
             pad,
+            init: Init::He,
             cache: None,
             spare: Recycler::default(),
         })
@@ -197,7 +288,9 @@ impl<T: Float> Convolution<T> {
     ) -> Result<Self> {
         let [fh, fw] = kernel;
         let weight = init.sample((filters, channels, fh, fw), channels * fh * fw, rng)?;
-        Self::new(weight, Array1::zeros(filters), stride, pad)
+        let mut layer = Self::new(weight, Array1::zeros(filters), stride, pad)?;
+        layer.init = init;
+        Ok(layer)
     }
 
     /// The filters W, (FN, C, FH, FW).
@@ -607,7 +700,19 @@ impl<T: Float> Parameters<T> for Convolution<T> {
 
 impl<T: Float> Layer<T> for Convolution<T> {
     fn kind(&self) -> &'static str {
-        "conv"
+        ConvolutionConfig::KIND
+    }
+
+    fn spec(&self) -> LayerSpec {
+        let (filters, channels, fh, fw) = self.weight.dim();
+        LayerSpec::of(&ConvolutionConfig {
+            channels: Some(channels),
+            filters,
+            kernel: [fh, fw],
+            stride: self.stride,
+            pad: self.pad,
+            init: self.init,
+        })
     }
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {

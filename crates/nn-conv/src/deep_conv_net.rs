@@ -1,13 +1,11 @@
 //! The book's `DeepConvNet`.
 
-use std::collections::BTreeMap;
-
 use nn_core::{
     init::Init,
     rng::{seeded, Rng},
     Float,
 };
-use nn_layers::{Affine, Dropout, Error, MetadataReader, Network, Relu, Result, Sequential};
+use nn_layers::{Affine, Dropout, Network, Relu, Result, Sequential};
 
 use crate::{Convolution, Geometry, Pooling};
 
@@ -101,42 +99,6 @@ impl DeepConvNet {
             &mut rng,
         )?);
         layers.push(Dropout::new(self.dropout, rng.next_u64())?);
-        Ok(Network::new(layers).with_metadata(self.metadata()))
-    }
-
-    /// The description as key-value metadata (saved with checkpoints).
-    pub fn metadata(&self) -> BTreeMap<String, String> {
-        let [c, h, w] = self.input_dim;
-        let filters: Vec<String> = self.filters.iter().map(ToString::to_string).collect();
-        BTreeMap::from([
-            ("model".into(), "deep-conv".into()),
-            ("input_dim".into(), format!("{c},{h},{w}")),
-            ("filters".into(), filters.join(",")),
-            ("hidden_size".into(), self.hidden_size.to_string()),
-            ("output_size".into(), self.output_size.to_string()),
-            ("dropout".into(), self.dropout.to_string()),
-        ])
-    }
-
-    /// The description written by [`metadata`](DeepConvNet::metadata).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] naming a missing or malformed key.
-    pub fn from_metadata(map: &BTreeMap<String, String>) -> Result<Self> {
-        let m = MetadataReader::new(map, "deep-conv")?;
-        let filters = m.usizes("filters")?;
-        let filters: [usize; 6] = filters.try_into().map_err(|f: Vec<usize>| {
-            Error::invalid(
-                "from_metadata",
-                format!("`filters` has {} values, not 6", f.len()),
-            )
-        })?;
-        Ok(DeepConvNet {
-            input_dim: crate::simple_conv_net::input_dim(&m)?,
-            filters,
-            hidden_size: m.usize("hidden_size")?,
-            output_size: m.usize("output_size")?,
-            dropout: m.f64("dropout")?,
-        })
+        Ok(Network::new(layers).with_input_shape(self.input_dim.to_vec()))
     }
 }

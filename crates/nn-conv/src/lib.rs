@@ -35,9 +35,9 @@ mod microkernel;
 mod pooling;
 mod simple_conv_net;
 
-pub use convolution::Convolution;
+pub use convolution::{Convolution, ConvolutionConfig};
 pub use deep_conv_net::DeepConvNet;
 pub use geometry::Geometry;
 pub use im2col::{col2im, im2col};
-pub use pooling::{PoolKind, Pooling};
+pub use pooling::{PoolKind, Pooling, PoolingConfig};
 pub use simple_conv_net::SimpleConvNet;

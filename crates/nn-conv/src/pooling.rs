@@ -2,13 +2,74 @@
 
 use ndarray::IxDyn;
 use nn_core::{Float, Parameters, Recycler, Shape, Tensor};
-use nn_layers::{Error, Layer, Mode, Result};
+use nn_layers::{Built, Error, Layer, LayerConfig, LayerSpec, Mode, Result};
 use rayon::prelude::*;
 
 use crate::Geometry;
 
+/// The settings of a [`Pooling`] layer:
+/// `{ kind = "pool", op = "max", size = [2, 2], stride = 2, pad = 0 }`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolingConfig {
+    /// `"max"` or `"average"`.
+    pub op: PoolKind,
+    /// Window height and width [FH, FW].
+    pub size: [usize; 2],
+    /// Stride; default the window's height.
+    #[serde(default)]
+    pub stride: Option<usize>,
+    /// Zero padding on every side, smaller than the window; default 0.
+    #[serde(default)]
+    pub pad: usize,
+}
+
+impl LayerConfig for PoolingConfig {
+    const KIND: &'static str = "pool";
+    const ABOUT: &'static str =
+        "max or average pooling of (N, C, H, W) images, each channel on its own";
+
+    fn build<T: Float>(
+        &self,
+        input: Option<&[usize]>,
+        _: &mut nn_core::rng::ChaCha8Rng,
+    ) -> Result<Built<T>> {
+        let [fh, fw] = self.size;
+        let stride = self.stride.unwrap_or(fh);
+        let layer = Pooling::new(self.op, fh, fw, stride, self.pad)?;
+        let output = match input {
+            Some(&[c, h, w]) => {
+                let g = Geometry::new("pool", [c, h, w], self.size, stride, self.pad)?;
+                Some(vec![c, g.out_h, g.out_w])
+            }
+            Some(shape) => {
+                return Err(Error::Description(format!(
+                    "takes (C, H, W) images per sample, but its input is {}",
+                    Shape::from(shape)
+                )))
+            }
+            None => None,
+        };
+        Ok(Built {
+            layer: Box::new(layer),
+            output,
+        })
+    }
+
+    fn example() -> (Self, Vec<usize>) {
+        let config = PoolingConfig {
+            op: PoolKind::Average,
+            size: [2, 2],
+            stride: Some(1),
+            pad: 1,
+        };
+        (config, vec![2, 3, 3])
+    }
+}
+
 /// What a pooling window computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PoolKind {
     /// The largest value; the gradient goes to that value's position.
     Max,
@@ -188,11 +249,22 @@ fn unpool_2x2<T: Float>(dst: &mut [T], w: usize, h: usize, out_w: usize, g_out: 
     dst[2 * (g_out.len() / out_w.max(1)) * w..h * w].fill(zero);
 }
 
-impl<T: Float> Parameters<T> for Pooling<T> {}
+impl<T: Float> Parameters<T> for Pooling<T> {
+    fn visit_params(&mut self, _: &mut dyn FnMut(nn_core::Param<'_, T>)) {}
+}
 
 impl<T: Float> Layer<T> for Pooling<T> {
     fn kind(&self) -> &'static str {
-        "pool"
+        PoolingConfig::KIND
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::of(&PoolingConfig {
+            op: self.kind,
+            size: self.window,
+            stride: Some(self.stride),
+            pad: self.pad,
+        })
     }
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
@@ -391,7 +463,7 @@ mod tests {
         let dx = pool
             .backward(Tensor::from_elem(IxDyn(&[1, 1, 2, 2]), 4.0))
             .unwrap();
-        assert_eq!(dx, Tensor::ones(IxDyn(&[1, 1, 3, 3])));
+        assert_eq!(dx, Tensor::<f64>::ones(IxDyn(&[1, 1, 3, 3])));
     }
 
     #[test]

@@ -1,9 +1,7 @@
 //! The book's `SimpleConvNet`.
 
-use std::collections::BTreeMap;
-
 use nn_core::{init::Init, rng::seeded, Float};
-use nn_layers::{Affine, Error, MetadataReader, Network, Relu, Result, Sequential};
+use nn_layers::{Affine, Network, Relu, Result, Sequential};
 
 use crate::{Convolution, Geometry, Pooling};
 
@@ -105,51 +103,6 @@ impl SimpleConvNet {
                 init,
                 &mut rng,
             )?);
-        Ok(Network::new(layers).with_metadata(self.metadata()))
-    }
-
-    /// The description as key-value metadata (saved with checkpoints).
-    pub fn metadata(&self) -> BTreeMap<String, String> {
-        let [c, h, w] = self.input_dim;
-        BTreeMap::from([
-            ("model".into(), "simple-conv".into()),
-            ("input_dim".into(), format!("{c},{h},{w}")),
-            ("filter_num".into(), self.filter_num.to_string()),
-            ("filter_size".into(), self.filter_size.to_string()),
-            ("pad".into(), self.pad.to_string()),
-            ("stride".into(), self.stride.to_string()),
-            ("hidden_size".into(), self.hidden_size.to_string()),
-            ("output_size".into(), self.output_size.to_string()),
-            ("weight_init_std".into(), self.weight_init_std.to_string()),
-        ])
-    }
-
-    /// The description written by [`metadata`](SimpleConvNet::metadata).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] naming a missing or malformed key.
-    pub fn from_metadata(map: &BTreeMap<String, String>) -> Result<Self> {
-        let m = MetadataReader::new(map, "simple-conv")?;
-        Ok(SimpleConvNet {
-            input_dim: input_dim(&m)?,
-            filter_num: m.usize("filter_num")?,
-            filter_size: m.usize("filter_size")?,
-            pad: m.usize("pad")?,
-            stride: m.usize("stride")?,
-            hidden_size: m.usize("hidden_size")?,
-            output_size: m.usize("output_size")?,
-            weight_init_std: m.f64("weight_init_std")?,
-        })
-    }
-}
-
-/// `input_dim` as (C, H, W).
-pub(crate) fn input_dim(m: &MetadataReader<'_>) -> Result<[usize; 3]> {
-    match m.usizes("input_dim")?.as_slice() {
-        &[c, h, w] => Ok([c, h, w]),
-        other => Err(Error::invalid(
-            "from_metadata",
-            format!("`input_dim` has {} values, not 3 (C, H, W)", other.len()),
-        )),
+        Ok(Network::new(layers).with_input_shape(self.input_dim.to_vec()))
     }
 }

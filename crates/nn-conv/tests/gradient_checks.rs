@@ -261,21 +261,3 @@ fn f32_convolutions_agree_with_f64() {
         );
     }
 }
-
-#[test]
-fn conv_net_descriptions_round_trip_through_metadata() {
-    let simple = SimpleConvNet {
-        filter_num: 7,
-        ..SimpleConvNet::default()
-    };
-    assert_eq!(
-        SimpleConvNet::from_metadata(&simple.metadata()).unwrap(),
-        simple
-    );
-    let deep = DeepConvNet {
-        filters: [2, 3, 4, 5, 6, 7],
-        ..DeepConvNet::default()
-    };
-    assert_eq!(DeepConvNet::from_metadata(&deep.metadata()).unwrap(), deep);
-    assert!(DeepConvNet::from_metadata(&simple.metadata()).is_err());
-}

@@ -10,7 +10,11 @@ use crate::rng::{fill_standard_normal, uniform01, Rng};
 use crate::{Error, Float, Result};
 
 /// How to draw initial weights: the choices of the book's `MultiLayerNet`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// In network files (serde): `"he"`, `"xavier"`, `{ gaussian = { std = 0.01 } }`,
+/// `{ uniform = { low = -0.1, high = 0.1 } }`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Init {
     /// N(0, std²) with a fixed standard deviation (the book's default 0.01).
     Gaussian {

@@ -58,7 +58,7 @@ pub use parallel::with_warm_workers;
 pub use param::{Param, ParamKind, Parameters};
 pub use recycler::Recycler;
 pub use shape::Shape;
-pub use softmax::{softmax, softmax_inplace};
+pub use softmax::{log_softmax, logsumexp, softmax, softmax_inplace};
 pub use tensor::{into_standard, Tensor, TensorView, TensorViewMut};
 
 /// The ndarray version nn is built on, re-exported so that users name the

@@ -44,14 +44,13 @@ pub struct Param<'a, T> {
 
 /// Anything that owns named parameters: a layer, a stack of layers, a network.
 ///
-/// One method, which lends each parameter in turn, in a fixed order. The
-/// default has none, so a layer without parameters implements it with an
-/// empty `impl`.
+/// One method, which lends each parameter in turn, in a fixed order. It has
+/// no default: a layer without parameters says so with an empty body, so a
+/// layer that holds weights cannot forget to lend them to optimizers,
+/// gradient checks and checkpoints by leaving the method out.
 pub trait Parameters<T: Float> {
     /// Calls `f` once per parameter, in a stable order.
-    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
-        let _ = f;
-    }
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>));
 
     /// The names, kinds and shapes of every parameter, in visiting order.
     fn param_shapes(&mut self) -> Vec<(String, ParamKind, Vec<usize>)> {

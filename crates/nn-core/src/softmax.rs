@@ -87,6 +87,75 @@ fn softmax_row<T: Float>(row: &mut [T]) {
     row.iter_mut().for_each(|v| *v *= inv);
 }
 
+/// log Σᵢ exp(xᵢ) along the last axis, as max + log Σ exp(xᵢ − max), so that
+/// it neither overflows nor loses the large terms. The result has the input's
+/// shape without its last axis.
+///
+/// ```
+/// use ndarray::array;
+///
+/// let l = nn_core::logsumexp(&array![[1000.0_f64, 1000.0], [0.0, 0.0]])?;
+/// let ln2 = 2.0_f64.ln();
+/// assert_eq!(l, array![1000.0 + ln2, ln2].into_dyn());
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::BadRank`] for a 0-D input.
+pub fn logsumexp<T, S, D>(x: &ArrayBase<S, D>) -> Result<Array<T, ndarray::IxDyn>>
+where
+    T: Float,
+    S: Data<Elem = T>,
+    D: Dimension,
+{
+    let x = x.view().into_dyn();
+    if x.ndim() == 0 {
+        return Err(Error::BadRank {
+            op: "logsumexp",
+            expected: "an array of at least one dimension",
+            got: Shape::from(x.shape()),
+        });
+    }
+    let last = Axis(x.ndim() - 1);
+    Ok(x.map_axis(last, |lane| {
+        let c = lane.iter().copied().fold(T::neg_infinity(), T::max);
+        if c.is_infinite() {
+            return c;
+        }
+        c + lane.iter().map(|&v| (v - c).exp()).sum::<T>().ln()
+    }))
+}
+
+/// log softmax along the last axis: xₖ − logsumexp(x), the log-probabilities
+/// of a classifier's scores without the rounding of log(softmax(x)) (which
+/// gives −∞ where softmax underflows to 0).
+///
+/// ```
+/// use ndarray::array;
+///
+/// let y = nn_core::log_softmax(&array![0.0_f64, 0.0, 2000.0])?;
+/// assert_eq!(y[2], 0.0);
+/// assert_eq!(y[0], -2000.0); // log(softmax) would be −∞
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::BadRank`] for a 0-D input.
+pub fn log_softmax<T, S, D>(x: &ArrayBase<S, D>) -> Result<Array<T, D>>
+where
+    T: Float,
+    S: Data<Elem = T>,
+    D: Dimension,
+{
+    let lse = logsumexp(x)?;
+    let last = Axis(x.ndim() - 1);
+    let mut y = x.to_owned();
+    for (mut lane, &l) in y.lanes_mut(last).into_iter().zip(lse.iter()) {
+        lane.mapv_inplace(|v| v - l);
+    }
+    Ok(y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +218,19 @@ mod tests {
             err.to_string(),
             "softmax: expected an array of at least one dimension, got shape ()"
         );
+    }
+
+    #[test]
+    fn log_softmax_is_the_log_of_softmax_where_both_are_finite() {
+        let x = array![[1.0_f64, 2.0, 3.0], [-1.0, 0.5, 4.0]];
+        let got = log_softmax(&x).unwrap();
+        let want = softmax(&x).unwrap().mapv(f64::ln);
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-15, "{g} vs {w}");
+        }
+        // logsumexp([1, 2, 3]) = 3 + ln(1 + e⁻¹ + e⁻²) = 3.40760596444438.
+        let l = logsumexp(&x).unwrap();
+        assert!((l[0] - 3.407_605_964_444_38).abs() < 1e-13);
+        assert!(logsumexp(&arr0(1.0_f64)).is_err());
     }
 }

@@ -7,7 +7,59 @@ use nn_core::{
 
 use crate::error::check_shape;
 use crate::reshape::reshaped;
+use crate::spec::{reconcile, Built, LayerConfig, LayerSpec};
 use crate::{Error, Layer, Mode, Result};
+
+/// The settings of an [`Affine`] layer:
+/// `{ kind = "affine", inputs = 784, outputs = 50, init = "he" }`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AffineConfig {
+    /// Features per input sample; inferred from the input shape when absent
+    /// (an image input is flattened: C·H·W).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<usize>,
+    /// Output units.
+    pub outputs: usize,
+    /// How the weights start (fan-in = `inputs`); biases start at 0. Default He.
+    #[serde(default = "he")]
+    pub init: Init,
+}
+
+fn he() -> Init {
+    Init::He
+}
+
+impl LayerConfig for AffineConfig {
+    const KIND: &'static str = "affine";
+    const ABOUT: &'static str = "fully connected: Y = X·W + b (any input flattened to (N, -1))";
+
+    fn build<T: Float>(
+        &self,
+        input: Option<&[usize]>,
+        rng: &mut nn_core::rng::ChaCha8Rng,
+    ) -> Result<Built<T>> {
+        let provided = match input {
+            Some(shape) => Some((crate::spec::size_of(shape)?, shape)),
+            None => None,
+        };
+        let inputs = reconcile("inputs", self.inputs, provided)?;
+        let layer = Affine::init(inputs, self.outputs, self.init, rng)?;
+        Ok(Built {
+            layer: Box::new(layer),
+            output: Some(vec![self.outputs]),
+        })
+    }
+
+    fn example() -> (Self, Vec<usize>) {
+        let config = AffineConfig {
+            inputs: None,
+            outputs: 3,
+            init: Init::He,
+        };
+        (config, vec![2, 2])
+    }
+}
 
 /// Fully connected layer: Y = X·W + b, with W of shape (in, out) and b of
 /// shape (out,).
@@ -26,6 +78,8 @@ pub struct Affine<T: Float> {
     dweight: Array2<T>,
     dbias: Array1<T>,
     has_grad: bool,
+    /// How the weights were drawn (He for given weights), for [`Layer::spec`].
+    init: Init,
     cache: Option<Cache<T>>,
     /// A replaced cache's input, reused for the next ∂L/∂x (same size).
     spare: Recycler<T>,
@@ -109,6 +163,7 @@ impl<T: Float> Affine<T> {
             weight,
             bias,
             has_grad: false,
+            init: Init::He,
             cache: None,
             spare: Recycler::default(),
         })
@@ -126,7 +181,9 @@ impl<T: Float> Affine<T> {
         rng: &mut R,
     ) -> Result<Self> {
         let weight = init.sample((inputs, outputs), inputs, rng)?;
-        Self::new(weight, Array1::zeros(outputs))
+        let mut layer = Self::new(weight, Array1::zeros(outputs))?;
+        layer.init = init;
+        Ok(layer)
     }
 
     /// W, shape (in, out).
@@ -204,7 +261,15 @@ impl<T: Float> Parameters<T> for Affine<T> {
 
 impl<T: Float> Layer<T> for Affine<T> {
     fn kind(&self) -> &'static str {
-        "affine"
+        AffineConfig::KIND
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::of(&AffineConfig {
+            inputs: Some(self.weight.nrows()),
+            outputs: self.weight.ncols(),
+            init: self.init,
+        })
     }
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {

@@ -5,7 +5,73 @@ use nn_core::{Float, Param, ParamKind, Parameters, Shape, Tensor};
 
 use crate::error::check_shape;
 use crate::reshape::reshaped;
+use crate::spec::{reconcile, Built, LayerConfig, LayerSpec};
 use crate::{Error, Layer, Mode, Result};
+
+/// The settings of a [`BatchNorm`] layer:
+/// `{ kind = "bn", features = 30, eps = 1e-5, momentum = 0.9 }`.
+///
+/// Whether it normalises per feature or per channel follows its input: per
+/// feature for (N, D) rows, per channel for (N, C, H, W) images, so
+/// `features` is D or C, and is inferred from the input shape when absent.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchNormConfig {
+    /// Features (of rows) or channels (of images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<usize>,
+    /// ε; default [`BATCH_NORM_EPS`].
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+    /// Momentum of the running statistics; default [`BATCH_NORM_MOMENTUM`].
+    #[serde(default = "default_momentum")]
+    pub momentum: f64,
+}
+
+fn default_eps() -> f64 {
+    BATCH_NORM_EPS
+}
+
+fn default_momentum() -> f64 {
+    BATCH_NORM_MOMENTUM
+}
+
+impl LayerConfig for BatchNormConfig {
+    const KIND: &'static str = "bn";
+    const ABOUT: &'static str =
+        "batch normalisation, per feature of (N, D) rows or per channel of (N, C, H, W) images";
+
+    fn build<T: Float>(
+        &self,
+        input: Option<&[usize]>,
+        _: &mut nn_core::rng::ChaCha8Rng,
+    ) -> Result<Built<T>> {
+        let provided = match input {
+            Some(shape @ ([_] | [_, _, _])) => Some((shape[0], shape)),
+            Some(shape) => {
+                return Err(Error::Description(format!(
+                    "takes (D,) rows or (C, H, W) images per sample, but its input is {}",
+                    Shape::from(shape)
+                )))
+            }
+            None => None,
+        };
+        let features = reconcile("features", self.features, provided)?;
+        let layer = BatchNorm::new(features)
+            .with_eps(self.eps)?
+            .with_momentum(self.momentum)?;
+        Ok(Built::same_shape(layer, input))
+    }
+
+    fn example() -> (Self, Vec<usize>) {
+        let config = BatchNormConfig {
+            features: None,
+            eps: BATCH_NORM_EPS,
+            momentum: BATCH_NORM_MOMENTUM,
+        };
+        (config, vec![2, 2, 2])
+    }
+}
 
 /// The default ε of [`BatchNorm`]: 10⁻⁵.
 ///
@@ -47,6 +113,8 @@ pub struct BatchNorm<T: Float> {
     has_grad: bool,
     momentum: T,
     eps: T,
+    /// (ε, momentum) as given, for [`Layer::spec`].
+    settings: (f64, f64),
     cache: Option<Cache<T>>,
 }
 
@@ -70,6 +138,7 @@ impl<T: Float> BatchNorm<T> {
             has_grad: false,
             momentum: T::cast(BATCH_NORM_MOMENTUM),
             eps: T::cast(BATCH_NORM_EPS),
+            settings: (BATCH_NORM_EPS, BATCH_NORM_MOMENTUM),
             cache: None,
         }
     }
@@ -86,6 +155,7 @@ impl<T: Float> BatchNorm<T> {
             ));
         }
         self.momentum = T::cast(momentum);
+        self.settings.1 = momentum;
         Ok(self)
     }
 
@@ -101,6 +171,7 @@ impl<T: Float> BatchNorm<T> {
             ));
         }
         self.eps = T::cast(eps);
+        self.settings.0 = eps;
         Ok(self)
     }
 
@@ -169,7 +240,15 @@ impl<T: Float> Parameters<T> for BatchNorm<T> {
 
 impl<T: Float> Layer<T> for BatchNorm<T> {
     fn kind(&self) -> &'static str {
-        "bn"
+        BatchNormConfig::KIND
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::of(&BatchNormConfig {
+            features: Some(self.features()),
+            eps: self.settings.0,
+            momentum: self.settings.1,
+        })
     }
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {

@@ -7,13 +7,47 @@ use nn_core::{
 };
 
 use crate::error::check_shape;
+use crate::spec::{Built, LayerConfig, LayerSpec};
 use crate::{Error, Layer, Mode, Result};
 
+/// The settings of a [`Dropout`] layer:
+/// `{ kind = "dropout", ratio = 0.5, style = "scaled" }`. The mask's seed is
+/// drawn from the network's seed when the layer is built.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropoutConfig {
+    /// The drop probability, in [0, 1).
+    pub ratio: f64,
+    /// `"scaled"` (the notes', default) or `"inverted"` (PyTorch's).
+    #[serde(default)]
+    pub style: DropoutStyle,
+}
+
+impl LayerConfig for DropoutConfig {
+    const KIND: &'static str = "dropout";
+    const ABOUT: &'static str = "drops each value with probability `ratio` in training";
+
+    fn build<T: Float>(&self, input: Option<&[usize]>, rng: &mut ChaCha8Rng) -> Result<Built<T>> {
+        let layer = Dropout::new(self.ratio, rng.next_u64())?.with_style(self.style);
+        Ok(Built::same_shape(layer, input))
+    }
+
+    fn example() -> (Self, Vec<usize>) {
+        let config = DropoutConfig {
+            ratio: 0.5,
+            style: DropoutStyle::Inverted,
+        };
+        (config, vec![6])
+    }
+}
+
 /// How dropout keeps the expected activation the same in training and inference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DropoutStyle {
     /// The notes' form: training multiplies by the 0/1 mask; inference
     /// multiplies every activation by (1 − ratio).
+    #[default]
     Scaled,
     /// Inverted dropout (PyTorch's): training multiplies kept activations by
     /// 1/(1 − ratio); inference is the identity, so it costs nothing.
@@ -90,11 +124,20 @@ impl<T: Float> Dropout<T> {
     }
 }
 
-impl<T: Float> Parameters<T> for Dropout<T> {}
+impl<T: Float> Parameters<T> for Dropout<T> {
+    fn visit_params(&mut self, _: &mut dyn FnMut(nn_core::Param<'_, T>)) {}
+}
 
 impl<T: Float> Layer<T> for Dropout<T> {
     fn kind(&self) -> &'static str {
-        "dropout"
+        DropoutConfig::KIND
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::of(&DropoutConfig {
+            ratio: self.ratio,
+            style: self.style,
+        })
     }
 
     fn forward(&mut self, mut x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {

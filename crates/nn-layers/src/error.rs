@@ -52,6 +52,16 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A layer or network description that does not hold together: a field
+    /// of the wrong type, a size that does not fit the layer before.
+    #[error("{0}")]
+    Description(String),
+
+    /// Parameters set by name that do not fit the network: every missing,
+    /// extra and mis-shaped name.
+    #[error("the parameters do not fit the network: {}", .0.join("; "))]
+    State(Vec<String>),
+
     /// An argument out of its domain (a dropout ratio of 1, a duplicate layer name...).
     #[error("{op}: {message}")]
     InvalidArgument {

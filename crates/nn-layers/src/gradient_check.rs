@@ -164,7 +164,7 @@ pub fn gradient_check<'t, T: Float + 't>(
 ///
 /// # Errors
 /// The layer's errors.
-pub fn check_layer<T: Float, L: Layer<T>>(
+pub fn check_layer<T: Float, L: Layer<T> + ?Sized>(
     layer: &mut L,
     x: &Tensor<T>,
     seed: u64,
@@ -175,7 +175,7 @@ pub fn check_layer<T: Float, L: Layer<T>>(
     result
 }
 
-fn check_layer_inner<T: Float, L: Layer<T>>(
+fn check_layer_inner<T: Float, L: Layer<T> + ?Sized>(
     layer: &mut L,
     x: &Tensor<T>,
     seed: u64,

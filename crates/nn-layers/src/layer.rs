@@ -3,7 +3,7 @@
 use ndarray::ArrayViewD;
 use nn_core::{Float, Parameters, Tensor};
 
-use crate::Result;
+use crate::{LayerSpec, Result};
 
 /// Whether a forward pass is part of training.
 ///
@@ -29,9 +29,10 @@ pub enum Mode {
 /// modified behind its back (the notes' ReLU writes into `dout`; here it
 /// cannot).
 ///
-/// Required: [`kind`](Layer::kind), [`forward`](Layer::forward),
-/// [`backward`](Layer::backward), and an `impl Parameters` (empty for layers
-/// without parameters). The rest is provided: `forward_view`,
+/// Required: [`kind`](Layer::kind), [`spec`](Layer::spec),
+/// [`forward`](Layer::forward), [`backward`](Layer::backward), and an
+/// `impl Parameters` (with an empty `visit_params` for layers without
+/// parameters). The rest is provided: `forward_view`,
 /// `backward_params_only` and `set_fixed_mask` have defaults that a layer
 /// overrides when it can do better.
 ///
@@ -53,6 +54,11 @@ pub trait Layer<T: Float>: Parameters<T> + Send {
     /// A short lowercase name of the layer type (`"affine"`, `"relu"`,
     /// `"bn"`...). [`crate::Sequential`] names layers `affine1`, `affine2`...
     fn kind(&self) -> &'static str;
+
+    /// The layer as data: its kind and settings, from which its
+    /// [`LayerConfig`](crate::LayerConfig) builds it again (with new weights;
+    /// the weights travel by name, through [`Parameters`]).
+    fn spec(&self) -> LayerSpec;
 
     /// The output for input `x`. In [`Mode::Train`] the layer keeps what
     /// `backward` needs.

@@ -8,8 +8,11 @@
 //!   ∂L/∂x and stores parameter gradients, lent by name through
 //!   [`nn_core::Parameters`] (`affine1.weight`, `bn1.running_mean`...).
 //! - Layers: [`MulLayer`] and [`AddLayer`] (the notes' computational graph),
-//!   [`Relu`], [`Sigmoid`], [`Tanh`], [`Affine`], [`SoftmaxWithLoss`],
-//!   [`BatchNorm`], [`Dropout`], and [`Sequential`].
+//!   [`Relu`], [`Sigmoid`], [`Tanh`], [`LeakyRelu`], [`Gelu`], [`Affine`],
+//!   [`Flatten`], [`SoftmaxWithLoss`], [`BatchNorm`], [`Dropout`], and
+//!   [`Sequential`].
+//! - Layers as data: each layer's [`LayerConfig`] (its settings, with serde)
+//!   and [`Layer::spec`], which describes a built layer as a [`LayerSpec`].
 //! - Networks: [`Network`] (layers + softmax-with-loss + weight decay) and the
 //!   book's [`TwoLayerNet`] and [`MultiLayerNet`].
 //! - [`gradient_check`] and [`check_layer`].
@@ -32,36 +35,44 @@ mod affine;
 mod batch_norm;
 mod dropout;
 mod error;
+mod flatten;
+mod gelu;
 mod gradient_check;
 mod layer;
-mod metadata;
+mod leaky_relu;
 mod mul_layer;
 mod multi_layer_net;
 mod network;
+mod pointwise;
 mod relu;
 mod reshape;
 mod sequential;
 mod sigmoid;
 mod softmax_with_loss;
+mod spec;
 mod tanh;
 mod targets;
 mod two_layer_net;
 
 pub use add_layer::AddLayer;
-pub use affine::Affine;
-pub use batch_norm::{BatchNorm, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
-pub use dropout::{Dropout, DropoutStyle};
+pub use affine::{Affine, AffineConfig};
+pub use batch_norm::{BatchNorm, BatchNormConfig, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
+pub use dropout::{Dropout, DropoutConfig, DropoutStyle};
 pub use error::{Error, Result};
+pub use flatten::{Flatten, FlattenConfig};
+pub use gelu::{Gelu, GeluConfig};
 pub use gradient_check::{check_layer, gradient_check, numerical_param_gradients, GradientDiff};
 pub use layer::{Layer, Mode};
-pub use metadata::MetadataReader;
+pub use leaky_relu::{LeakyRelu, LeakyReluConfig};
 pub use mul_layer::MulLayer;
 pub use multi_layer_net::{Activation, MultiLayerNet, WeightInit};
 pub use network::{Network, EVAL_BATCH};
-pub use relu::Relu;
+pub use pointwise::{Pointwise, PointwiseFn};
+pub use relu::{Relu, ReluConfig};
 pub use sequential::Sequential;
-pub use sigmoid::Sigmoid;
+pub use sigmoid::{Sigmoid, SigmoidConfig};
 pub use softmax_with_loss::SoftmaxWithLoss;
-pub use tanh::Tanh;
+pub use spec::{reconcile, size_of, Built, LayerConfig, LayerSpec};
+pub use tanh::{Tanh, TanhConfig};
 pub use targets::{argmax, Targets};
 pub use two_layer_net::TwoLayerNet;

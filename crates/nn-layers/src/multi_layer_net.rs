@@ -1,16 +1,12 @@
 //! The book's `MultiLayerNet` and `MultiLayerNetExtend`.
 
-use std::collections::BTreeMap;
-
 use nn_core::{
     init::Init,
     rng::{seeded, Rng},
     Float,
 };
 
-use crate::{
-    Affine, BatchNorm, Dropout, Error, MetadataReader, Network, Relu, Result, Sequential, Sigmoid,
-};
+use crate::{Affine, BatchNorm, Dropout, Network, Relu, Result, Sequential, Sigmoid};
 
 /// The hidden layers' activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,76 +124,6 @@ impl MultiLayerNet {
         layers.push(Affine::init(fan_in, self.output_size, init, &mut rng)?);
         Network::new(layers)
             .with_weight_decay(self.weight_decay)
-            .map(|net| net.with_metadata(self.metadata()))
-    }
-
-    /// The description as key-value metadata (saved with checkpoints).
-    pub fn metadata(&self) -> BTreeMap<String, String> {
-        let hidden: Vec<String> = self.hidden_sizes.iter().map(ToString::to_string).collect();
-        BTreeMap::from([
-            ("model".into(), "multi-layer".into()),
-            ("input_size".into(), self.input_size.to_string()),
-            ("hidden_sizes".into(), hidden.join(",")),
-            ("output_size".into(), self.output_size.to_string()),
-            (
-                "activation".into(),
-                format!("{:?}", self.activation).to_lowercase(),
-            ),
-            (
-                "weight_init".into(),
-                format!("{:?}", self.weight_init).to_lowercase(),
-            ),
-            ("weight_decay".into(), self.weight_decay.to_string()),
-            ("batch_norm".into(), self.batch_norm.to_string()),
-            (
-                "dropout".into(),
-                self.dropout.map(|r| r.to_string()).unwrap_or_default(),
-            ),
-        ])
-    }
-
-    /// The description written by [`metadata`](MultiLayerNet::metadata).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] naming a missing or malformed key.
-    pub fn from_metadata(map: &BTreeMap<String, String>) -> Result<Self> {
-        let m = MetadataReader::new(map, "multi-layer")?;
-        let bad = |key: &str, value: &str| {
-            Error::invalid(
-                "from_metadata",
-                format!("metadata of a `multi-layer` model: `{key}` is `{value}`"),
-            )
-        };
-        let activation = match m.str("activation")? {
-            "relu" => Activation::Relu,
-            "sigmoid" => Activation::Sigmoid,
-            other => return Err(bad("activation", other)),
-        };
-        let init = m.str("weight_init")?;
-        let weight_init = match init {
-            "he" => WeightInit::He,
-            "xavier" => WeightInit::Xavier,
-            "auto" => WeightInit::Auto,
-            _ => init
-                .strip_prefix("std(")
-                .and_then(|r| r.strip_suffix(')'))
-                .and_then(|v| v.parse().ok())
-                .map(WeightInit::Std)
-                .ok_or_else(|| bad("weight_init", init))?,
-        };
-        let dropout = match m.str("dropout")? {
-            "" => None,
-            _ => Some(m.f64("dropout")?),
-        };
-        Ok(MultiLayerNet {
-            input_size: m.usize("input_size")?,
-            hidden_sizes: m.usizes("hidden_sizes")?,
-            output_size: m.usize("output_size")?,
-            activation,
-            weight_init,
-            weight_decay: m.f64("weight_decay")?,
-            batch_norm: m.bool("batch_norm")?,
-            dropout,
-        })
+            .map(|net| net.with_input_shape(vec![self.input_size]))
     }
 }

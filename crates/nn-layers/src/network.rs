@@ -29,7 +29,7 @@ pub struct Network<T: Float> {
     layers: Sequential<T>,
     head: SoftmaxWithLoss<T>,
     weight_decay: f64,
-    metadata: BTreeMap<String, String>,
+    input_shape: Option<Vec<usize>>,
 }
 
 impl<T: Float> std::fmt::Debug for Network<T> {
@@ -37,7 +37,7 @@ impl<T: Float> std::fmt::Debug for Network<T> {
         f.debug_struct("Network")
             .field("layers", &self.layers)
             .field("weight_decay", &self.weight_decay)
-            .field("metadata", &self.metadata)
+            .field("input_shape", &self.input_shape)
             .finish()
     }
 }
@@ -53,7 +53,7 @@ impl<T: Float> Network<T> {
             layers,
             head: SoftmaxWithLoss::new(),
             weight_decay: 0.0,
-            metadata: BTreeMap::new(),
+            input_shape: None,
         }
     }
 
@@ -72,15 +72,67 @@ impl<T: Float> Network<T> {
         Ok(self)
     }
 
-    /// Attaches a description of the architecture (saved with checkpoints).
-    pub fn with_metadata(mut self, metadata: BTreeMap<String, String>) -> Self {
-        self.metadata = metadata;
+    /// Records the shape of one input sample (`[1, 28, 28]`, `[784]`), which
+    /// the network's description carries (builders set it).
+    pub fn with_input_shape(mut self, shape: Vec<usize>) -> Self {
+        self.input_shape = Some(shape);
         self
     }
 
-    /// The architecture description given by the builder.
-    pub fn metadata(&self) -> &BTreeMap<String, String> {
-        &self.metadata
+    /// The shape of one input sample, when known.
+    pub fn input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
+    }
+
+    /// Every parameter and running statistic by name (the PyTorch
+    /// `state_dict`): `affine1.weight`, `bn1.gamma`, `bn1.running_mean`...
+    pub fn state(&mut self) -> BTreeMap<String, Tensor<T>> {
+        let mut out = BTreeMap::new();
+        self.visit_params(&mut |p| {
+            out.insert(p.name.to_string(), p.value.to_owned());
+        });
+        out
+    }
+
+    /// Sets every parameter and running statistic from `state`, a name →
+    /// tensor map like [`state`](Network::state)'s. Nothing changes unless
+    /// every name is there with its shape and there is no other name.
+    ///
+    /// # Errors
+    /// [`Error::State`] listing every missing, extra and mis-shaped name.
+    pub fn load_state(&mut self, state: &BTreeMap<String, Tensor<T>>) -> Result<()> {
+        let mut problems = Vec::new();
+        let mut expected = Vec::new();
+        self.visit_params(&mut |p| {
+            match state.get(p.name) {
+                None => problems.push(format!(
+                    "{} {} is missing",
+                    p.name,
+                    nn_core::Shape::from(p.value.shape())
+                )),
+                Some(t) if t.shape() != p.value.shape() => problems.push(format!(
+                    "{} is {} in the state but {} in the network",
+                    p.name,
+                    nn_core::Shape::from(t.shape()),
+                    nn_core::Shape::from(p.value.shape())
+                )),
+                Some(_) => {}
+            }
+            expected.push(p.name.to_string());
+        });
+        for (name, t) in state {
+            if !expected.contains(name) {
+                problems.push(format!(
+                    "{name} {} is not in the network",
+                    nn_core::Shape::from(t.shape())
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::State(problems));
+        }
+        self.visit_params(&mut |mut p| p.value.assign(&state[p.name]));
+        Ok(())
     }
 
     /// λ.

@@ -1,10 +1,30 @@
 //! ReLU layer.
 
 use ndarray::ArrayD;
-use nn_core::{map_chunks, zip_chunks, Float, Parameters, Tensor};
+use nn_core::activation::scalar;
+use nn_core::{map_chunks, rng::ChaCha8Rng, zip_chunks, Float, Param, Parameters, Tensor};
 
 use crate::error::check_shape;
+use crate::spec::{Built, LayerConfig, LayerSpec};
 use crate::{Error, Layer, Mode, Result};
+
+/// The settings of a [`Relu`] layer (none): `{ kind = "relu" }`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReluConfig {}
+
+impl LayerConfig for ReluConfig {
+    const KIND: &'static str = "relu";
+    const ABOUT: &'static str = "max(x, 0)";
+
+    fn build<T: Float>(&self, input: Option<&[usize]>, _: &mut ChaCha8Rng) -> Result<Built<T>> {
+        Ok(Built::same_shape(Relu::new(), input))
+    }
+
+    fn example() -> (Self, Vec<usize>) {
+        (ReluConfig {}, vec![5])
+    }
+}
 
 /// Rectified linear unit: y = max(0, x); ∂L/∂x = ∂L/∂y where x > 0, else 0.
 ///
@@ -26,11 +46,17 @@ impl Relu {
     }
 }
 
-impl<T: Float> Parameters<T> for Relu {}
+impl<T: Float> Parameters<T> for Relu {
+    fn visit_params(&mut self, _: &mut dyn FnMut(Param<'_, T>)) {}
+}
 
 impl<T: Float> Layer<T> for Relu {
     fn kind(&self) -> &'static str {
-        "relu"
+        ReluConfig::KIND
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::of(&ReluConfig {})
     }
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
@@ -45,9 +71,8 @@ impl<T: Float> Layer<T> for Relu {
         // Branch-free, so that it vectorises.
         zip_chunks(values, keep, |x, m| {
             for (x, m) in x.iter_mut().zip(m) {
-                let positive = *x > zero;
-                *m = u8::from(positive);
-                *x = if positive { *x } else { zero };
+                *m = u8::from(*x > zero);
+                *x = scalar::relu(*x);
             }
         });
         if mode == Mode::Train {

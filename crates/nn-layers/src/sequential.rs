@@ -2,7 +2,7 @@
 
 use nn_core::{Float, Param, Parameters, Tensor};
 
-use crate::{Error, Layer, Mode, Result};
+use crate::{Error, Layer, LayerSpec, Mode, Result};
 
 /// Layers applied in order; a [`Layer`] itself.
 ///
@@ -58,6 +58,12 @@ impl<T: Float> Sequential<T> {
 
     /// Appends `layer`, named `{kind}{k}` where k counts layers of that kind.
     pub fn push<L: Layer<T> + 'static>(&mut self, layer: L) -> &mut Self {
+        self.push_boxed(Box::new(layer))
+    }
+
+    /// [`push`](Sequential::push) for a layer already boxed (as a registry
+    /// builds them).
+    pub fn push_boxed(&mut self, layer: Box<dyn Layer<T>>) -> &mut Self {
         let kind = layer.kind();
         let mut k = 1 + self
             .layers
@@ -67,7 +73,7 @@ impl<T: Float> Sequential<T> {
         while self.get(&format!("{kind}{k}")).is_some() {
             k += 1;
         }
-        self.insert(format!("{kind}{k}"), Box::new(layer));
+        self.insert(format!("{kind}{k}"), layer);
         self
     }
 
@@ -117,6 +123,11 @@ impl<T: Float> Sequential<T> {
         self.layers.iter().map(|e| e.name.as_str())
     }
 
+    /// Each layer's description, in order.
+    pub fn specs(&self) -> Vec<LayerSpec> {
+        self.layers.iter().map(|e| e.layer.spec()).collect()
+    }
+
     /// The layer called `name`.
     pub fn get(&self, name: &str) -> Option<&dyn Layer<T>> {
         self.layers
@@ -149,6 +160,24 @@ impl<T: Float> Parameters<T> for Sequential<T> {
 impl<T: Float> Layer<T> for Sequential<T> {
     fn kind(&self) -> &'static str {
         "sequential"
+    }
+
+    /// `{ kind = "sequential", layers = [...] }`. A network's own stack is
+    /// described layer by layer ([`crate::Network::layers`]); a `Sequential`
+    /// nested inside it has no registered builder, so building its
+    /// description fails with "unknown layer kind `sequential`".
+    fn spec(&self) -> LayerSpec {
+        let layers = self
+            .specs()
+            .into_iter()
+            .filter_map(|s| serde_json::to_value(s).ok())
+            .collect();
+        let mut settings = serde_json::Map::new();
+        settings.insert("layers".into(), serde_json::Value::Array(layers));
+        LayerSpec {
+            kind: "sequential".into(),
+            settings,
+        }
     }
 
     fn forward(&mut self, x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {

@@ -1,62 +1,53 @@
 //! Sigmoid layer.
 
-use ndarray::{ArrayD, Zip};
-use nn_core::{activation::sigmoid_inplace, Float, Parameters, Tensor};
+use nn_core::activation::scalar;
+use nn_core::{rng::ChaCha8Rng, Float};
 
-use crate::error::check_shape;
-use crate::{Error, Layer, Mode, Result};
+use crate::pointwise::{Pointwise, PointwiseFn};
+use crate::spec::{Built, LayerConfig};
+use crate::Result;
 
 /// Logistic sigmoid: y = 1 / (1 + exp(−x)); ∂L/∂x = ∂L/∂y · y(1 − y).
 ///
 /// The notes derive y(1 − y) from the computational graph of
 /// x → −x → exp → +1 → 1/·; the layer keeps y from the forward pass.
-#[derive(Debug, Clone)]
-pub struct Sigmoid<T: Float> {
-    out: Option<ArrayD<T>>,
-}
+pub type Sigmoid<T> = Pointwise<T, SigmoidConfig>;
 
-impl<T: Float> Default for Sigmoid<T> {
-    fn default() -> Self {
-        Sigmoid { out: None }
+/// The settings of a [`Sigmoid`] layer (none): `{ kind = "sigmoid" }`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigmoidConfig {}
+
+impl PointwiseFn for SigmoidConfig {
+    const NAME: &'static str = "Sigmoid";
+    const FROM_INPUT: bool = false;
+
+    fn value<T: Float>(&self, x: T) -> T {
+        scalar::sigmoid(x)
+    }
+
+    fn derivative<T: Float>(&self, y: T) -> T {
+        scalar::sigmoid_derivative_from_output(y)
     }
 }
 
-impl<T: Float> Sigmoid<T> {
-    /// A sigmoid layer.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
+impl LayerConfig for SigmoidConfig {
+    const KIND: &'static str = "sigmoid";
+    const ABOUT: &'static str = "logistic sigmoid 1/(1 + e^-x)";
 
-impl<T: Float> Parameters<T> for Sigmoid<T> {}
-
-impl<T: Float> Layer<T> for Sigmoid<T> {
-    fn kind(&self) -> &'static str {
-        "sigmoid"
+    fn build<T: Float>(&self, input: Option<&[usize]>, _: &mut ChaCha8Rng) -> Result<Built<T>> {
+        Ok(Built::same_shape(Sigmoid::<T>::with(*self), input))
     }
 
-    fn forward(&mut self, mut x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
-        sigmoid_inplace(&mut x);
-        self.out = (mode == Mode::Train).then(|| x.clone());
-        Ok(x)
-    }
-
-    fn backward(&mut self, mut dout: Tensor<T>) -> Result<Tensor<T>> {
-        let y = self
-            .out
-            .as_ref()
-            .ok_or(Error::NoForward { layer: "Sigmoid" })?;
-        check_shape("Sigmoid", y.shape(), dout.shape())?;
-        Zip::from(&mut dout)
-            .and(y)
-            .for_each(|d, &y| *d = *d * (T::one() - y) * y);
-        Ok(dout)
+    fn example() -> (Self, Vec<usize>) {
+        (SigmoidConfig {}, vec![3])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Layer, Mode};
     use ndarray::array;
 
     #[test]

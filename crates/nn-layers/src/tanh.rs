@@ -1,59 +1,50 @@
 //! Tanh layer.
 
-use ndarray::{ArrayD, Zip};
-use nn_core::{Float, Parameters, Tensor};
+use nn_core::activation::scalar;
+use nn_core::{rng::ChaCha8Rng, Float};
 
-use crate::error::check_shape;
-use crate::{Error, Layer, Mode, Result};
+use crate::pointwise::{Pointwise, PointwiseFn};
+use crate::spec::{Built, LayerConfig};
+use crate::Result;
 
 /// Hyperbolic tangent: y = tanh(x); ∂L/∂x = ∂L/∂y · (1 − y²).
-#[derive(Debug, Clone)]
-pub struct Tanh<T: Float> {
-    out: Option<ArrayD<T>>,
-}
+pub type Tanh<T> = Pointwise<T, TanhConfig>;
 
-impl<T: Float> Default for Tanh<T> {
-    fn default() -> Self {
-        Tanh { out: None }
+/// The settings of a [`Tanh`] layer (none): `{ kind = "tanh" }`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TanhConfig {}
+
+impl PointwiseFn for TanhConfig {
+    const NAME: &'static str = "Tanh";
+    const FROM_INPUT: bool = false;
+
+    fn value<T: Float>(&self, x: T) -> T {
+        scalar::tanh(x)
+    }
+
+    fn derivative<T: Float>(&self, y: T) -> T {
+        scalar::tanh_derivative_from_output(y)
     }
 }
 
-impl<T: Float> Tanh<T> {
-    /// A tanh layer.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
+impl LayerConfig for TanhConfig {
+    const KIND: &'static str = "tanh";
+    const ABOUT: &'static str = "hyperbolic tangent";
 
-impl<T: Float> Parameters<T> for Tanh<T> {}
-
-impl<T: Float> Layer<T> for Tanh<T> {
-    fn kind(&self) -> &'static str {
-        "tanh"
+    fn build<T: Float>(&self, input: Option<&[usize]>, _: &mut ChaCha8Rng) -> Result<Built<T>> {
+        Ok(Built::same_shape(Tanh::<T>::with(*self), input))
     }
 
-    fn forward(&mut self, mut x: Tensor<T>, mode: Mode) -> Result<Tensor<T>> {
-        x.mapv_inplace(T::tanh);
-        self.out = (mode == Mode::Train).then(|| x.clone());
-        Ok(x)
-    }
-
-    fn backward(&mut self, mut dout: Tensor<T>) -> Result<Tensor<T>> {
-        let y = self
-            .out
-            .as_ref()
-            .ok_or(Error::NoForward { layer: "Tanh" })?;
-        check_shape("Tanh", y.shape(), dout.shape())?;
-        Zip::from(&mut dout)
-            .and(y)
-            .for_each(|d, &y| *d *= T::one() - y * y);
-        Ok(dout)
+    fn example() -> (Self, Vec<usize>) {
+        (TanhConfig {}, vec![3])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Layer, Mode};
     use ndarray::array;
 
     #[test]

@@ -1,10 +1,8 @@
 //! The book's `TwoLayerNet`.
 
-use std::collections::BTreeMap;
-
 use nn_core::{init::Init, rng::seeded, Float};
 
-use crate::{Affine, MetadataReader, Network, Relu, Result, Sequential};
+use crate::{Affine, Network, Relu, Result, Sequential};
 
 /// The book's two-layer network (chapter 5): Affine → ReLU → Affine →
 /// SoftmaxWithLoss, weights N(0, 0.01²), biases 0.
@@ -68,31 +66,6 @@ impl TwoLayerNet {
                 init,
                 &mut rng,
             )?);
-        Ok(Network::new(layers).with_metadata(self.metadata()))
-    }
-
-    /// The description as key-value metadata (saved with checkpoints).
-    pub fn metadata(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("model".into(), "two-layer".into()),
-            ("input_size".into(), self.input_size.to_string()),
-            ("hidden_size".into(), self.hidden_size.to_string()),
-            ("output_size".into(), self.output_size.to_string()),
-            ("weight_init_std".into(), self.weight_init_std.to_string()),
-        ])
-    }
-
-    /// The description written by [`metadata`](TwoLayerNet::metadata).
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidArgument`] naming a missing or malformed key.
-    pub fn from_metadata(map: &BTreeMap<String, String>) -> Result<Self> {
-        let m = MetadataReader::new(map, "two-layer")?;
-        Ok(TwoLayerNet {
-            input_size: m.usize("input_size")?,
-            hidden_size: m.usize("hidden_size")?,
-            output_size: m.usize("output_size")?,
-            weight_init_std: m.f64("weight_init_std")?,
-        })
+        Ok(Network::new(layers).with_input_shape(vec![self.input_size]))
     }
 }

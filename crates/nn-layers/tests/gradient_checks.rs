@@ -200,37 +200,3 @@ fn single_samples_work_wherever_batches_do() {
     let acc = net.accuracy(&x, &[2]).unwrap();
     assert!(acc == 0.0 || acc == 1.0);
 }
-
-#[test]
-fn descriptions_round_trip_through_metadata() {
-    let two = TwoLayerNet {
-        input_size: 8,
-        hidden_size: 6,
-        output_size: 4,
-        weight_init_std: 0.25,
-    };
-    assert_eq!(TwoLayerNet::from_metadata(&two.metadata()).unwrap(), two);
-    for spec in [
-        MultiLayerNet::default(),
-        MultiLayerNet {
-            hidden_sizes: vec![7, 5],
-            activation: Activation::Sigmoid,
-            weight_init: WeightInit::Std(0.03),
-            weight_decay: 0.1,
-            batch_norm: true,
-            dropout: Some(0.25),
-            ..MultiLayerNet::default()
-        },
-    ] {
-        assert_eq!(
-            MultiLayerNet::from_metadata(&spec.metadata()).unwrap(),
-            spec
-        );
-    }
-    let err = MultiLayerNet::from_metadata(&two.metadata()).unwrap_err();
-    assert_eq!(err.to_string(), "from_metadata: metadata of a `multi-layer` model: describes a `two-layer` model, not `multi-layer`");
-    let mut broken = two.metadata();
-    broken.insert("hidden_size".into(), "fifty".into());
-    let err = TwoLayerNet::from_metadata(&broken).unwrap_err();
-    assert_eq!(err.to_string(), "from_metadata: metadata of a `two-layer` model: `hidden_size` is `fifty`, not a whole number");
-}

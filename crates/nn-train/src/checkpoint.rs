@@ -5,22 +5,30 @@ use std::path::{Path, PathBuf};
 
 use nn_core::{Float, Parameters, Shape, Tensor};
 use nn_layers::Network;
+use nn_model::NetworkSpec;
 use nn_optim::Optimizer;
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 
-use crate::{network_from_metadata, Error, Result};
+use crate::{Error, Result};
 
-/// Value of the `format` metadata key.
-pub const FORMAT: &str = "nn-checkpoint";
+/// Value of the `format` metadata key. Version 2 carries the network's
+/// description ([`NETWORK_KEY`]); version 1 files (per-model keys) are not
+/// read.
+pub const FORMAT: &str = "nn-checkpoint-2";
+/// The metadata key of the network's description, as JSON
+/// ([`NetworkSpec::to_json`]).
+pub const NETWORK_KEY: &str = "network";
 /// Prefix of the optimizer's state tensors.
 pub const OPTIMIZER_PREFIX: &str = "optimizer.";
 
 /// Writes `net` to `path` as safetensors: every parameter and batch-norm
 /// statistic under its stable name (`affine1.weight`, `bn1.running_mean`),
 /// the optimizer's state under `optimizer.<slot>.<parameter>` when one is
-/// given, and in the metadata the network's description (`model` and its
-/// sizes, enough to rebuild it), `format`, `dtype`, the optimizer's name and
-/// learning rate, and `extra`. The file is written to a temporary name and
+/// given, and in the metadata the network's description
+/// ([`NETWORK_KEY`]: every layer's kind and settings, so that any network of
+/// registered layers is rebuilt, including one assembled in Rust), `format`,
+/// `dtype`, the optimizer's name and learning rate, and `extra` (such as
+/// `model`, the name shown by `nn eval`). The file is written to a temporary name and
 /// renamed, so a crash never leaves a half-written checkpoint.
 ///
 /// # Errors
@@ -44,8 +52,8 @@ pub fn save<T: Float>(
             bytes_of(p.value.view()),
         ))
     });
-    let mut metadata: HashMap<String, String> = net.metadata().clone().into_iter().collect();
-    metadata.extend(extra.clone());
+    let mut metadata: HashMap<String, String> = extra.clone().into_iter().collect();
+    metadata.insert(NETWORK_KEY.into(), NetworkSpec::describe(net).to_json());
     metadata.insert("format".into(), FORMAT.into());
     metadata.insert("dtype".into(), T::DTYPE.to_lowercase());
     if let Some(opt) = optimizer {
@@ -90,7 +98,7 @@ impl Checkpoint {
     ///
     /// # Errors
     /// [`Error::Io`] when unreadable; [`Error::Checkpoint`] when it is not a
-    /// safetensors file, or has no `model` in its metadata.
+    /// safetensors file, or has no network description in its metadata.
     pub fn read(path: &Path) -> Result<Checkpoint> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -106,10 +114,13 @@ impl Checkpoint {
             .unwrap_or_default()
             .into_iter()
             .collect();
-        if !metadata.contains_key("model") {
+        if !metadata.contains_key(NETWORK_KEY) {
             return Err(Error::checkpoint(
                 path,
-                "has no `model` in its metadata, so the network it holds is unknown (was it written by nn?)",
+                format!(
+                    "has no `{NETWORK_KEY}` description in its metadata, so the network it holds is unknown \
+                     (it was written by another tool, or by nn before checkpoint format 2)"
+                ),
             ));
         }
         Ok(Checkpoint {
@@ -122,6 +133,24 @@ impl Checkpoint {
     /// The metadata: the network's description and what else was saved.
     pub fn metadata(&self) -> &BTreeMap<String, String> {
         &self.metadata
+    }
+
+    /// The network's description.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] when it is not a valid description.
+    pub fn spec(&self) -> Result<NetworkSpec> {
+        let origin = format!("{} (metadata `{NETWORK_KEY}`)", self.path.display());
+        Ok(NetworkSpec::from_json(
+            &self.metadata[NETWORK_KEY],
+            &origin,
+        )?)
+    }
+
+    /// A name for the network: the `model` it was trained as (a built-in
+    /// name or a file), else "custom".
+    pub fn model_name(&self) -> &str {
+        self.metadata.get("model").map_or("custom", String::as_str)
     }
 
     fn tensors(&self) -> SafeTensors<'_> {
@@ -184,14 +213,9 @@ impl Checkpoint {
             }
         }
         if !problems.is_empty() {
-            let model = net
-                .metadata()
-                .get("model")
-                .cloned()
-                .unwrap_or_else(|| "this".into());
             return Err(Error::checkpoint(
                 &self.path,
-                format!("does not fit the {model} network: {}", problems.join("; ")),
+                format!("does not fit the network: {}", problems.join("; ")),
             ));
         }
         let mut values = BTreeMap::new();
@@ -206,9 +230,10 @@ impl Checkpoint {
     /// The network described by the metadata, with the checkpoint's values.
     ///
     /// # Errors
-    /// As [`network_from_metadata`] and [`Checkpoint::restore`].
+    /// As [`Checkpoint::spec`], [`NetworkSpec::build`] and
+    /// [`Checkpoint::restore`].
     pub fn network<T: Float>(&self) -> Result<Network<T>> {
-        let mut net = network_from_metadata(&self.metadata)?;
+        let mut net = self.spec()?.build(0)?;
         self.restore(&mut net)?;
         Ok(net)
     }

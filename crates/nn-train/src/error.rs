@@ -21,6 +21,10 @@ pub enum Error {
     #[error(transparent)]
     Data(#[from] nn_data::Error),
 
+    /// A network description's error (a network file, a checkpoint's).
+    #[error(transparent)]
+    Model(#[from] nn_model::Error),
+
     /// The loss stopped being a finite number.
     #[error(
         "training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch}); try a smaller learning rate"

@@ -33,7 +33,7 @@ mod trainer;
 
 pub use checkpoint::Checkpoint;
 pub use error::{Error, Result};
-pub use model::{network_from_metadata, ModelKind};
+pub use model::{build_for_data, default_optimizer, fit_to_data};
 pub use progress::{epoch_line, for_stderr, Bar, Lines, Progress, Quiet};
 pub use throughput::{measure, random_batches, Throughput, Workload};
 pub use trainer::{evaluate, train, EpochRecord, History, TrainConfig};

@@ -10,9 +10,10 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_data::{digits, fashion_mnist, mnist, Dataset, DigitsConfig, LoadOptions, Remote, Sampling};
 use nn_layers::{gradient_check, MultiLayerNet, TwoLayerNet};
+use nn_model::{NetworkSpec, BUILTINS};
 use nn_train::{
-    checkpoint, evaluate, for_stderr, measure, plot, random_batches, train, Checkpoint, Error,
-    ModelKind, Result, TrainConfig, Workload,
+    build_for_data, checkpoint, default_optimizer, evaluate, for_stderr, measure, plot,
+    random_batches, train, Checkpoint, Error, Result, TrainConfig, Workload,
 };
 
 /// mimalloc keeps freed memory for reuse. With the system allocator every
@@ -57,6 +58,24 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Network descriptions: the built-in networks, their files, the layer kinds.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// List the built-in networks.
+    List,
+    /// Print a network's description as a TOML file to copy and edit (`nn model show simple-conv > my.toml`).
+    Show {
+        /// A built-in network's name or a network file (.toml or .json).
+        network: String,
+    },
+    /// List the kinds of layer a network file can use, with their settings.
+    Layers,
 }
 
 #[derive(Subcommand)]
@@ -65,28 +84,15 @@ enum DataCommand {
     Download(DownloadArgs),
 }
 
-/// The networks of the book.
+/// The networks `nn gradcheck` checks, each made small enough to differentiate numerically.
 #[derive(ValueEnum, Clone, Copy, Debug)]
-enum Model {
-    /// TwoLayerNet: 784-50-10 (chapter 5).
+enum GradcheckModel {
+    /// TwoLayerNet 784-50-10, the book's check.
     TwoLayer,
-    /// MultiLayerNet: five hidden layers of 100, ReLU, He init (chapter 6).
+    /// MultiLayerNet 784-20-20-10 with batch norm, dropout and weight decay.
     MultiLayer,
-    /// SimpleConvNet: conv 30×5×5, pool, affine 100, affine 10 (chapter 7).
+    /// SimpleConvNet with 3 filters and 10 hidden units.
     SimpleConv,
-    /// DeepConvNet: six 3×3 convs, three pools, dropout (chapter 8).
-    DeepConv,
-}
-
-impl Model {
-    fn kind(self) -> ModelKind {
-        match self {
-            Model::TwoLayer => ModelKind::TwoLayer,
-            Model::MultiLayer => ModelKind::MultiLayer,
-            Model::SimpleConv => ModelKind::SimpleConv,
-            Model::DeepConv => ModelKind::DeepConv,
-        }
-    }
 }
 
 /// How each epoch's mini-batches are drawn.
@@ -155,11 +161,14 @@ struct Common {
     data_dir: Option<PathBuf>,
 }
 
+/// What `--model` takes, for the help texts.
+const MODEL_HELP: &str = "A built-in network (three-layer, two-layer, multi-layer, simple-conv, deep-conv; `nn model list`) \
+                          or a network file (.toml or .json; `nn model show NAME > my.toml` writes one to edit)";
+
 #[derive(Args)]
 struct TrainArgs {
-    /// The network to train.
-    #[arg(long, value_enum, default_value_t = Model::SimpleConv)]
-    model: Model,
+    #[arg(long, default_value = "simple-conv", long_help = MODEL_HELP, help = "A built-in network or a network file")]
+    model: String,
     /// The data to train and test on.
     #[arg(long, value_enum, default_value_t = DatasetName::Digits)]
     dataset: DatasetName,
@@ -208,7 +217,7 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// A checkpoint written by `nn train --save`; the network is rebuilt from its metadata.
+    /// A checkpoint written by `nn train --save` or the checkpoint API; the network is rebuilt from its description.
     #[arg(long)]
     weights: PathBuf,
     /// The test set to measure on [default: the dataset the network was trained on].
@@ -222,8 +231,8 @@ struct EvalArgs {
 struct GradcheckArgs {
     /// two-layer (784-50-10, the book's check), multi-layer (784-20-20-10 with batch norm, dropout, weight decay)
     /// or simple-conv (3 filters, hidden 10).
-    #[arg(long, value_enum, default_value_t = Model::TwoLayer)]
-    model: Model,
+    #[arg(long, value_enum, default_value_t = GradcheckModel::TwoLayer)]
+    model: GradcheckModel,
     /// Where the samples come from.
     #[arg(long, value_enum, default_value_t = DatasetName::Digits)]
     dataset: DatasetName,
@@ -245,9 +254,8 @@ enum WorkloadName {
 
 #[derive(Args)]
 struct BenchArgs {
-    /// The network to time.
-    #[arg(long, value_enum, default_value_t = Model::SimpleConv)]
-    model: Model,
+    #[arg(long, default_value = "simple-conv", long_help = MODEL_HELP, help = "A built-in network or a network file")]
+    model: String,
     /// Time training steps or inference.
     #[arg(long = "mode", value_enum, default_value_t = WorkloadName::Train)]
     workload: WorkloadName,
@@ -305,7 +313,52 @@ fn run(cli: Cli) -> Result<()> {
         Command::Data {
             command: DataCommand::Download(args),
         } => download_command(&args),
+        Command::Model { command } => model_command(&command),
     }
+}
+
+fn model_command(command: &ModelCommand) -> Result<()> {
+    match command {
+        ModelCommand::List => {
+            for b in BUILTINS {
+                println!("{:<12} {}", b.name, b.about);
+            }
+        }
+        ModelCommand::Show { network } => match nn_model::builtin(network) {
+            Some(b) => print!("{}", b.toml),
+            None => print!("{}", nn_model::resolve(network)?.to_toml()),
+        },
+        ModelCommand::Layers => {
+            for kind in nn_model::layer_kinds::<f32>() {
+                let (example, _) = kind.example();
+                let settings = toml_inline(&example);
+                println!(
+                    "{:<11} {}\n            e.g. {settings}",
+                    kind.kind, kind.about
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A layer description as one TOML inline table, for `nn model layers`.
+fn toml_inline(spec: &nn_layers::LayerSpec) -> String {
+    let one = NetworkSpec {
+        input: None,
+        loss: nn_model::Loss::default(),
+        weight_decay: 0.0,
+        layers: vec![spec.clone()],
+    };
+    let text = one.to_toml();
+    let body: Vec<String> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("[[layers]]"))
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    format!("{{ {} }}", body.join(", "))
 }
 
 /// Runs `f` in a rayon pool of `threads` threads (all CPUs by default).
@@ -353,13 +406,9 @@ fn load(
     })
 }
 
-/// (C, H, W) of a dataset's samples: images keep theirs, rows are (1, 1, D).
-fn input_shape(data: &Dataset<f32>) -> [usize; 3] {
-    match *data.train.images.shape() {
-        [_, c, h, w] => [c, h, w],
-        [_, d] => [1, 1, d],
-        _ => [1, 1, data.train.images.len() / data.train.len().max(1)],
-    }
+/// The shape of one of a dataset's samples: (C, H, W) for images, (D,) for rows.
+fn sample_shape(data: &Dataset<f32>) -> Vec<usize> {
+    data.train.images.shape()[1..].to_vec()
 }
 
 fn optimizer_name(o: OptimizerName) -> &'static str {
@@ -377,18 +426,27 @@ fn optimizer_name(o: OptimizerName) -> &'static str {
 /// `kind`; the learning rate `lr`, else the book's for that pairing, else the
 /// optimizer's default.
 fn optimizer_for(
-    kind: ModelKind,
+    spec: &NetworkSpec,
     chosen: Option<OptimizerName>,
     lr: Option<f64>,
 ) -> Result<Box<dyn nn_optim::Optimizer<f32>>> {
-    let (default_name, default_lr) = kind.default_optimizer();
+    let (default_name, default_lr) = default_optimizer(spec);
     let name = chosen.map_or(default_name, optimizer_name);
     let lr = lr.or((name == default_name).then_some(default_lr));
     Ok(nn_optim::by_name::<f32>(name, lr)?)
 }
 
+/// One MNIST sample's shape for a network: an image or a row.
+fn mnist_sample(spec: &NetworkSpec) -> Vec<usize> {
+    if spec.takes_images() {
+        vec![1, 28, 28]
+    } else {
+        vec![784]
+    }
+}
+
 fn bench_command(args: &BenchArgs) -> Result<()> {
-    let kind = args.model.kind();
+    let spec = nn_model::resolve(&args.model)?;
     let workload = match args.workload {
         WorkloadName::Train => Workload::Train,
         WorkloadName::Infer => Workload::Infer,
@@ -403,9 +461,10 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
             ),
         });
     }
-    let mut net = kind.build::<f32>([1, 28, 28], 10, 0)?;
-    let mut optimizer = optimizer_for(kind, args.optimizer, None)?;
-    let batches = random_batches::<f32>(kind, batch, 4, 1)?;
+    let sample = mnist_sample(&spec);
+    let mut net = build_for_data::<f32>(&spec, &sample, 10, 0)?;
+    let mut optimizer = optimizer_for(&spec, args.optimizer, None)?;
+    let batches = random_batches::<f32>(&sample, batch, 4, 1)?;
     let opt: Option<&mut dyn nn_optim::Optimizer<f32>> = match workload {
         Workload::Train => Some(optimizer.as_mut()),
         Workload::Infer => None,
@@ -414,7 +473,7 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
     println!(
         "nn {} {} {}, batch {batch}, {} threads: {} steps in {:.3} s, {:.1} samples/s",
         env!("CARGO_PKG_VERSION"),
-        kind.name(),
+        args.model,
         workload.name(),
         rayon::current_num_threads(),
         t.steps,
@@ -425,16 +484,16 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
 }
 
 fn train_command(args: &TrainArgs) -> Result<()> {
-    let kind = args.model.kind();
+    let spec = nn_model::resolve(&args.model)?;
     let started = Instant::now();
     let data = load(
         args.dataset,
-        kind.takes_images(),
+        spec.takes_images(),
         args.common.data_dir.as_deref(),
         args.seed,
     )?;
-    let mut net = kind.build::<f32>(input_shape(&data), data.classes, args.seed)?;
-    let mut optimizer = optimizer_for(kind, args.optimizer, args.lr)?;
+    let mut net = build_for_data::<f32>(&spec, &sample_shape(&data), data.classes, args.seed)?;
+    let mut optimizer = optimizer_for(&spec, args.optimizer, args.lr)?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch_size: args.batch_size,
@@ -445,7 +504,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
     };
     eprintln!(
         "training {} on {} ({} train, {} test samples): {} lr {}, batch {}{}, {}, {}",
-        kind.name(),
+        args.model,
         data.name,
         data.train.len(),
         data.test.len(),
@@ -478,6 +537,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
     );
     if !args.no_save {
         let extra = BTreeMap::from([
+            ("model".to_string(), args.model.clone()),
             ("dataset".to_string(), data.name.clone()),
             ("epochs".to_string(), history.epochs.len().to_string()),
             ("iterations".to_string(), history.losses.len().to_string()),
@@ -491,7 +551,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
     if !args.no_plot {
         let title = format!(
             "{} on {}, {} lr {}",
-            kind.name(),
+            args.model,
             data.name,
             optimizer.name(),
             optimizer.learning_rate()
@@ -515,10 +575,9 @@ fn counted(n: usize, noun: &str) -> String {
 
 fn eval_command(args: &EvalArgs) -> Result<()> {
     let checkpoint = Checkpoint::read(&args.weights)?;
+    let spec = checkpoint.spec()?;
     let mut net = checkpoint.network::<f32>()?;
-    // `Checkpoint::read` refuses a file without `model`, so the key is there.
-    let model = checkpoint.metadata()["model"].clone();
-    let kind = ModelKind::from_name(&model)?;
+    let model = checkpoint.model_name().to_string();
     let trained_on = checkpoint.metadata().get("dataset").map(String::as_str);
     let dataset = match (args.dataset, trained_on) {
         (Some(d), _) => d,
@@ -533,7 +592,7 @@ fn eval_command(args: &EvalArgs) -> Result<()> {
         .unwrap_or(0);
     let data = load(
         dataset,
-        kind.takes_images(),
+        spec.takes_images(),
         args.common.data_dir.as_deref(),
         seed,
     )?;
@@ -548,8 +607,8 @@ fn eval_command(args: &EvalArgs) -> Result<()> {
 }
 
 fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
-    let kind = args.model.kind();
-    let options = if kind.takes_images() {
+    let kind = args.model;
+    let options = if matches!(kind, GradcheckModel::SimpleConv) {
         LoadOptions::images()
     } else {
         LoadOptions::default()
@@ -569,8 +628,8 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
     };
     let batch = data.train.take(args.samples.max(1));
     let mut net = match kind {
-        ModelKind::TwoLayer => TwoLayerNet::default().build::<f64>(0)?,
-        ModelKind::MultiLayer => MultiLayerNet {
+        GradcheckModel::TwoLayer => TwoLayerNet::default().build::<f64>(0)?,
+        GradcheckModel::MultiLayer => MultiLayerNet {
             hidden_sizes: vec![20, 20],
             batch_norm: true,
             dropout: Some(0.2),
@@ -578,22 +637,17 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
             ..MultiLayerNet::default()
         }
         .build(0)?,
-        ModelKind::SimpleConv => nn_conv::SimpleConvNet {
+        GradcheckModel::SimpleConv => nn_conv::SimpleConvNet {
             filter_num: 3,
             hidden_size: 10,
             ..Default::default()
         }
         .build(0)?,
-        ModelKind::DeepConv => {
-            return Err(Error::InvalidArgument {
-                op: "gradcheck",
-                message: "deep-conv has too many parameters to differentiate numerically here; its layers are checked in nn-conv's tests".into(),
-            })
-        }
     };
     println!(
         "{} on {} {} samples, f64: max |backprop − numerical| per parameter",
-        kind.name(),
+        kind.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string()),
         args.samples,
         data.name
     );

@@ -1,132 +1,70 @@
-//! The networks the trainer and the `nn` command know by name.
+//! Which network to train: a built-in description or a network file, fitted
+//! to a dataset's samples and classes.
 
-use std::collections::BTreeMap;
-
-use nn_conv::{DeepConvNet, SimpleConvNet};
-use nn_core::Float;
-use nn_layers::{MultiLayerNet, Network, TwoLayerNet};
+use nn_core::{Float, Shape};
+use nn_layers::Network;
+use nn_model::NetworkSpec;
 
 use crate::{Error, Result};
 
-/// The book's networks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ModelKind {
-    /// [`TwoLayerNet`]: Affine 50 → ReLU → Affine.
-    TwoLayer,
-    /// [`MultiLayerNet`]: five hidden ReLU layers of 100, He initialisation.
-    MultiLayer,
-    /// [`SimpleConvNet`]: one convolution, pooling, two affine layers.
-    SimpleConv,
-    /// [`DeepConvNet`]: six convolutions, three poolings, dropout.
-    DeepConv,
-}
-
-impl ModelKind {
-    /// Every model, in the order of the book.
-    pub const ALL: [ModelKind; 4] = [
-        ModelKind::TwoLayer,
-        ModelKind::MultiLayer,
-        ModelKind::SimpleConv,
-        ModelKind::DeepConv,
-    ];
-
-    /// The name used on the command line and in checkpoints.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::TwoLayer => "two-layer",
-            ModelKind::MultiLayer => "multi-layer",
-            ModelKind::SimpleConv => "simple-conv",
-            ModelKind::DeepConv => "deep-conv",
-        }
-    }
-
-    /// The model called `name`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] listing the known names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        ModelKind::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| Error::InvalidArgument {
-                op: "model",
-                message: format!(
-                    "unknown model `{name}`; expected one of {}",
-                    ModelKind::ALL.map(ModelKind::name).join(", ")
-                ),
-            })
-    }
-
-    /// Whether it takes images as (N, C, H, W) rather than flattened rows.
-    pub fn takes_images(self) -> bool {
-        matches!(self, ModelKind::SimpleConv | ModelKind::DeepConv)
-    }
-
-    /// The book's optimizer and learning rate for it: SGD 0.1 for the
-    /// fully connected nets (chapter 5's training), Adam 0.001 for the conv
-    /// nets (chapters 7 and 8).
-    pub fn default_optimizer(self) -> (&'static str, f64) {
-        if self.takes_images() {
-            ("adam", 0.001)
-        } else {
-            ("sgd", 0.1)
-        }
-    }
-
-    /// Builds it, with the book's sizes for (C, H, W) inputs and `classes`
-    /// outputs, weights drawn from `seed`.
-    ///
-    /// # Errors
-    /// When the input is too small for the architecture.
-    pub fn build<T: Float>(
-        self,
-        input: [usize; 3],
-        classes: usize,
-        seed: u64,
-    ) -> Result<Network<T>> {
-        let flat = input.iter().product();
-        let net = match self {
-            ModelKind::TwoLayer => TwoLayerNet {
-                input_size: flat,
-                output_size: classes,
-                ..TwoLayerNet::default()
-            }
-            .build(seed)?,
-            ModelKind::MultiLayer => MultiLayerNet {
-                input_size: flat,
-                output_size: classes,
-                ..MultiLayerNet::default()
-            }
-            .build(seed)?,
-            ModelKind::SimpleConv => SimpleConvNet {
-                input_dim: input,
-                output_size: classes,
-                ..SimpleConvNet::default()
-            }
-            .build(seed)?,
-            ModelKind::DeepConv => DeepConvNet {
-                input_dim: input,
-                output_size: classes,
-                ..DeepConvNet::default()
-            }
-            .build(seed)?,
-        };
-        Ok(net)
+/// The book's optimizer and learning rate for a network: Adam 0.001 for
+/// networks that take images (the conv nets of chapters 7 and 8), SGD 0.1
+/// for the fully connected ones (chapter 5's training).
+pub fn default_optimizer(spec: &NetworkSpec) -> (&'static str, f64) {
+    if spec.takes_images() {
+        ("adam", 0.001)
+    } else {
+        ("sgd", 0.1)
     }
 }
 
-/// Rebuilds the network a checkpoint's metadata describes (its weights are
-/// set afterwards, by [`crate::Checkpoint::restore`]).
+/// `spec` fitted to samples of shape `sample` and `classes` classes: its
+/// input shape is taken from the data when the description has none, and
+/// checked against it otherwise; the last layer must give `classes` scores.
+/// Every layer is checked against the one before it here, before any
+/// training.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for an unknown or malformed description.
-pub fn network_from_metadata<T: Float>(metadata: &BTreeMap<String, String>) -> Result<Network<T>> {
-    let model = metadata.get("model").map(String::as_str).unwrap_or("");
-    let net = match ModelKind::from_name(model)? {
-        ModelKind::TwoLayer => TwoLayerNet::from_metadata(metadata)?.build(0)?,
-        ModelKind::MultiLayer => MultiLayerNet::from_metadata(metadata)?.build(0)?,
-        ModelKind::SimpleConv => SimpleConvNet::from_metadata(metadata)?.build(0)?,
-        ModelKind::DeepConv => DeepConvNet::from_metadata(metadata)?.build(0)?,
-    };
-    Ok(net)
+/// [`Error::InvalidArgument`] when the data does not fit the network; the
+/// description's own errors.
+pub fn fit_to_data(spec: &NetworkSpec, sample: &[usize], classes: usize) -> Result<NetworkSpec> {
+    let mut spec = spec.clone();
+    match &spec.input {
+        Some(input) if input != sample => {
+            return Err(Error::InvalidArgument {
+                op: "network",
+                message: format!(
+                    "the network takes samples of shape {}, but the dataset's are {}",
+                    Shape::from(&input[..]),
+                    Shape::from(sample)
+                ),
+            })
+        }
+        Some(_) => {}
+        None => spec.input = Some(sample.to_vec()),
+    }
+    match spec.output_shape()? {
+        Some(out) if out == [classes] => Ok(spec),
+        out => Err(Error::InvalidArgument {
+            op: "network",
+            message: format!(
+                "the last layer gives {} scores per sample, but the dataset has {classes} classes",
+                out.map_or("an unknown number of".into(), |o| Shape::from(&o[..])
+                    .to_string())
+            ),
+        }),
+    }
+}
+
+/// [`fit_to_data`], then built with weights drawn from `seed`.
+///
+/// # Errors
+/// As [`fit_to_data`].
+pub fn build_for_data<T: Float>(
+    spec: &NetworkSpec,
+    sample: &[usize],
+    classes: usize,
+    seed: u64,
+) -> Result<Network<T>> {
+    Ok(fit_to_data(spec, sample, classes)?.build(seed)?)
 }

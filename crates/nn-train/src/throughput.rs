@@ -7,7 +7,7 @@ use nn_core::{init::uniform, rng::seeded, with_warm_workers, Float, Tensor};
 use nn_layers::Network;
 use nn_optim::Optimizer;
 
-use crate::{Error, ModelKind, Result};
+use crate::{Error, Result};
 
 /// What is timed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,24 +56,21 @@ impl Throughput {
     }
 }
 
-/// `count` fixed batches of random MNIST-shaped data for `kind`: pixels
-/// uniform in [0, 1) as (N, 1, 28, 28) for the conv nets or (N, 784)
-/// otherwise, labels uniform in 0..10, all drawn from `seed`.
+/// `count` fixed batches of random data with samples of shape `sample`
+/// (`[1, 28, 28]` for the conv nets, `[784]` otherwise): pixels uniform in
+/// [0, 1), labels uniform in 0..10, all drawn from `seed`.
 ///
 /// # Errors
-/// Never for a valid `kind`; an `Err` is an initialiser's.
+/// Never for a non-empty shape; an `Err` is an initialiser's.
 pub fn random_batches<T: Float>(
-    kind: ModelKind,
+    sample: &[usize],
     batch: usize,
     count: usize,
     seed: u64,
 ) -> Result<Vec<(Tensor<T>, Vec<usize>)>> {
     let mut rng = seeded(seed);
-    let shape: Vec<usize> = if kind.takes_images() {
-        vec![batch, 1, 28, 28]
-    } else {
-        vec![batch, 784]
-    };
+    let mut shape = vec![batch];
+    shape.extend_from_slice(sample);
     (0..count)
         .map(|_| {
             let x = uniform(ndarray::IxDyn(&shape), 0.0, 1.0, &mut rng)

@@ -50,7 +50,9 @@ fn a_saved_network_comes_back_identical() {
     )
     .unwrap();
     let ckpt = Checkpoint::read(&path).unwrap();
-    assert_eq!(ckpt.metadata()["model"], "multi-layer");
+    assert_eq!(ckpt.model_name(), "custom");
+    assert_eq!(ckpt.metadata()["format"], "nn-checkpoint-2");
+    assert_eq!(ckpt.spec().unwrap(), nn_model::NetworkSpec::describe(&net));
     assert_eq!(ckpt.metadata()["note"], "hi");
     assert_eq!(ckpt.metadata()["dtype"], "f32");
     let mut back = ckpt.network::<f32>().unwrap();
@@ -97,7 +99,7 @@ fn a_different_architecture_is_refused_with_every_difference() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: does not fit the two-layer network: affine1.weight is (12, 5) in the checkpoint but (12, 7) in the network; \
+            "{}: does not fit the network: affine1.weight is (12, 5) in the checkpoint but (12, 7) in the network; \
              affine1.bias is (5,) in the checkpoint but (7,) in the network; \
              affine2.weight is (5, 4) in the checkpoint but (7, 4) in the network",
             path.display()
@@ -130,6 +132,25 @@ fn a_different_architecture_is_refused_with_every_difference() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("not a safetensors file"), "{err}");
+    // A safetensors file without nn's description (another tool's, or nn's
+    // format 1) is refused with a reason.
+    let foreign = temp("foreign.safetensors");
+    let data = [0u8; 8];
+    let view =
+        safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2], &data).unwrap();
+    std::fs::write(
+        &foreign,
+        safetensors::serialize([("w", view)], None).unwrap(),
+    )
+    .unwrap();
+    let err = Checkpoint::read(&foreign).unwrap_err().to_string();
+    assert!(
+        err.ends_with(
+            "has no `network` description in its metadata, so the network it holds is unknown \
+                       (it was written by another tool, or by nn before checkpoint format 2)"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -233,7 +254,9 @@ fn python_safetensors_reads_a_checkpoint() {
     let script = "import sys\nfrom safetensors.numpy import load_file\nfrom safetensors import safe_open\n\
                   d = load_file(sys.argv[1])\n\
                   for k in sorted(d): print(k, d[k].dtype, list(d[k].shape), float(d[k].astype('float64').sum()))\n\
-                  print('model', safe_open(sys.argv[1], 'np').metadata()['model'])\n";
+                  import json\n\
+                  net = json.loads(safe_open(sys.argv[1], 'np').metadata()['network'])\n\
+                  print('layers', ' '.join(l['kind'] for l in net['layers']))\n";
     let out = Command::new(&venv_python)
         .args(["-c", script])
         .arg(&path)
@@ -263,5 +286,5 @@ fn python_safetensors_reads_a_checkpoint() {
             "{line} vs {sum}"
         );
     }
-    assert_eq!(lines.last(), Some(&"model multi-layer"));
+    assert_eq!(lines.last(), Some(&"layers affine bn relu affine"));
 }

@@ -122,8 +122,8 @@ fn two_layer_net_one_epoch_on_mnist_reaches_90_percent() {
 
 #[test]
 fn measure_times_whole_steps_and_refuses_what_it_cannot_time() {
-    use nn_train::{measure, random_batches, ModelKind, Workload};
-    let batches = random_batches::<f32>(ModelKind::TwoLayer, 20, 2, 0).unwrap();
+    use nn_train::{measure, random_batches, Workload};
+    let batches = random_batches::<f32>(&[784], 20, 2, 0).unwrap();
     assert_eq!(batches[0].0.shape(), &[20, 784]);
     assert!(batches[0].1.iter().all(|&t| t < 10));
     let mut net = TwoLayerNet::default().build::<f32>(0).unwrap();

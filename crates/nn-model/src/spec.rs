@@ -1,0 +1,211 @@
+//! A network as data: its input, its layers, its loss and weight decay.
+
+use std::path::Path;
+
+use nn_core::{rng::seeded, Float};
+use nn_layers::{LayerSpec, Network, Sequential};
+use serde::{Deserialize, Serialize};
+
+use crate::registry::{layer_kind, layer_kinds};
+use crate::{Error, Result};
+
+/// The loss on top of a network's scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// Softmax and cross-entropy (the book's `SoftmaxWithLoss`).
+    #[default]
+    SoftmaxCrossEntropy,
+}
+
+/// A network described as data: what a network file holds, what a
+/// checkpoint carries, and what [`build`](NetworkSpec::build) turns into a
+/// [`Network`] with fresh weights.
+///
+/// In TOML (the file format people write; JSON in checkpoints):
+///
+/// ```toml
+/// input = [1, 28, 28]          # one sample's shape; omit to take the dataset's
+/// weight_decay = 0.0           # L2 λ on the weights
+///
+/// [[layers]]
+/// kind = "conv"
+/// filters = 16
+/// kernel = [5, 5]
+///
+/// [[layers]]
+/// kind = "relu"
+///
+/// [[layers]]
+/// kind = "affine"
+/// outputs = 10
+/// ```
+///
+/// ```
+/// use nn_model::NetworkSpec;
+///
+/// let spec = NetworkSpec::from_toml(
+///     "input = [4]\n[[layers]]\nkind = \"affine\"\noutputs = 3\n",
+///     "example",
+/// )?;
+/// let mut net = spec.build::<f64>(0)?;
+/// assert_eq!(NetworkSpec::describe(&net).layers[0].settings["inputs"], 4);
+/// assert_eq!(net.predict(&ndarray::Array2::<f64>::zeros((2, 4)))?.shape(), &[2, 3]);
+/// # Ok::<(), nn_model::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// The shape of one input sample (`[784]`, `[1, 28, 28]`); when absent,
+    /// the layers must say their own sizes, or the trainer supplies the
+    /// dataset's shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Vec<usize>>,
+    /// The loss; default softmax cross-entropy.
+    #[serde(default)]
+    pub loss: Loss,
+    /// L2 weight decay λ on every weight (not on biases or batch norm).
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// The layers, in order.
+    pub layers: Vec<LayerSpec>,
+}
+
+impl NetworkSpec {
+    /// The description of a built network: `build(describe(net))` has the
+    /// same parameter names and shapes, and with the same weights computes
+    /// the same outputs bit for bit.
+    pub fn describe<T: Float>(net: &Network<T>) -> NetworkSpec {
+        NetworkSpec {
+            input: net.input_shape().map(<[usize]>::to_vec),
+            loss: Loss::SoftmaxCrossEntropy,
+            weight_decay: net.weight_decay(),
+            layers: net.layers().specs(),
+        }
+    }
+
+    /// Builds the network, weights (and dropout seeds) drawn from `seed`,
+    /// checking each layer against the shape the one before it gives.
+    ///
+    /// # Errors
+    /// [`Error::Layer`] naming the layer (position, name), the field or the
+    /// shapes that do not fit.
+    pub fn build<T: Float>(&self, seed: u64) -> Result<Network<T>> {
+        Ok(self.build_with_output(seed)?.0)
+    }
+
+    /// The shape of one sample of the network's output (`[10]`), when the
+    /// input shape is known.
+    ///
+    /// # Errors
+    /// As [`build`](NetworkSpec::build).
+    pub fn output_shape(&self) -> Result<Option<Vec<usize>>> {
+        Ok(self.build_with_output::<f32>(0)?.1)
+    }
+
+    fn build_with_output<T: Float>(&self, seed: u64) -> Result<(Network<T>, Option<Vec<usize>>)> {
+        let mut rng = seeded(seed);
+        let mut layers = Sequential::<T>::new();
+        let mut shape = self.input.clone();
+        let mut previous: Option<String> = None;
+        for (i, spec) in self.layers.iter().enumerate() {
+            // The name Sequential will give it: kind and count so far.
+            let count = self.layers[..=i]
+                .iter()
+                .filter(|l| l.kind == spec.kind)
+                .count();
+            let name = format!("{}{count}", spec.kind);
+            let error = |message: String| Error::Layer {
+                index: i + 1,
+                name: name.clone(),
+                message,
+            };
+            let kind = layer_kind::<T>(&spec.kind).ok_or_else(|| {
+                let known: Vec<&str> = layer_kinds::<T>().iter().map(|k| k.kind).collect();
+                error(format!(
+                    "unknown layer kind `{}`; expected one of {}",
+                    spec.kind,
+                    known.join(", ")
+                ))
+            })?;
+            let built = kind.build(spec, shape.as_deref(), &mut rng).map_err(|e| {
+                let from = match (&previous, &shape) {
+                    (Some(p), Some(_)) => format!(", the output of {p}"),
+                    (None, Some(_)) => ", the network's input".to_string(),
+                    _ => String::new(),
+                };
+                error(format!("{e}{from}"))
+            })?;
+            layers.push_boxed(built.layer);
+            previous = Some(format!("layer {} ({name})", i + 1));
+            shape = built.output;
+        }
+        let mut net = Network::new(layers).with_weight_decay(self.weight_decay)?;
+        if let Some(input) = &self.input {
+            net = net.with_input_shape(input.clone());
+        }
+        Ok((net, shape))
+    }
+
+    /// Reads a description from TOML text; `origin` (a path) names it in errors.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] with the line and the field.
+    pub fn from_toml(text: &str, origin: &str) -> Result<NetworkSpec> {
+        toml::from_str(text).map_err(|e| Error::Parse {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Reads a description from JSON text.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] with the line and column.
+    pub fn from_json(text: &str, origin: &str) -> Result<NetworkSpec> {
+        serde_json::from_str(text).map_err(|e| Error::Parse {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads a `.toml` or `.json` network file (by its extension; TOML
+    /// otherwise).
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Parse`].
+    pub fn read(path: &Path) -> Result<NetworkSpec> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let origin = path.display().to_string();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Self::from_json(&text, &origin),
+            _ => Self::from_toml(&text, &origin),
+        }
+    }
+
+    /// The description as compact JSON (what checkpoints carry).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a description serialises: numbers, strings, lists")
+    }
+
+    /// The description as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a description serialises: numbers, strings, lists")
+    }
+
+    /// Whether the network takes images (N, C, H, W) rather than rows
+    /// (N, D): its input shape has three dimensions, or, without one, its
+    /// first layer is a convolution or a pooling.
+    pub fn takes_images(&self) -> bool {
+        match &self.input {
+            Some(shape) => shape.len() == 3,
+            None => self
+                .layers
+                .first()
+                .is_some_and(|l| l.kind == "conv" || l.kind == "pool"),
+        }
+    }
+}
