@@ -4,7 +4,7 @@
 use ndarray::{Array2, Axis};
 use nn_core::rng::{fill_standard_normal, seeded};
 use nn_layers::{MultiLayerNet, Network, TwoLayerNet};
-use nn_optim::{by_name, OPTIMIZER_NAMES};
+use nn_optim::{by_name, optimizers};
 
 /// Three Gaussian clusters in the plane, centred at radius 2 at angles 0°,
 /// 120°, 240°, standard deviation 0.5: about 1% of points fall nearer another
@@ -50,8 +50,9 @@ fn train(
 fn every_optimizer_trains_a_two_layer_net() {
     let (x, t) = clusters(300, 1);
     let (x_test, t_test) = clusters(300, 2);
-    let rates = [0.1, 0.1, 0.1, 0.1, 0.01, 0.01];
-    for (name, lr) in OPTIMIZER_NAMES.into_iter().zip(rates) {
+    for kind in optimizers::<f64>() {
+        // Ten times the default rate: 400 steps of a small problem.
+        let (name, lr) = (kind.name, 10.0 * kind.default_lr);
         let spec = TwoLayerNet {
             input_size: 2,
             hidden_size: 16,

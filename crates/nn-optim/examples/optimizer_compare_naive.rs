@@ -27,7 +27,7 @@ fn main() -> Result<(), nn_optim::Error> {
         let mut line = format!("  ({:.3}, {:.3})", p[0], p[1]);
         for step in 1..=30 {
             let grad = array![p[0] / 10.0, 2.0 * p[1]].into_dyn();
-            opt.update("xy", p.view_mut(), grad.view())?;
+            opt.update("xy", nn_core::ParamKind::Weight, p.view_mut(), grad.view())?;
             line += &format!(" ({:.3}, {:.3})", p[0], p[1]);
             if step % 6 == 0 {
                 println!("{line}");

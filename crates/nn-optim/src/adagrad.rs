@@ -1,13 +1,10 @@
 //! AdaGrad.
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
-use nn_core::{Float, Tensor};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
+use nn_core::{Float, ParamKind};
 
-use crate::elementwise;
 use crate::error::positive;
-use crate::optimizer::check_grad;
-use crate::slots::Slots;
-use crate::{Optimizer, Result};
+use crate::{elementwise, Optim, Result, Rule};
 
 /// The constant added to √h before dividing, the book's 10⁻⁷ (also used by
 /// RMSprop and Adam).
@@ -34,57 +31,38 @@ impl Default for AdaGradConfig {
 /// **The notes' listing has a bug**: its update loop is
 /// `for key in params.items():`, which binds `key` to `(name, array)` pairs,
 /// so `self.h[key]` fails. The loop is meant to run over the keys, as here.
-#[derive(Debug, Clone)]
-pub struct AdaGrad<T: Float> {
-    config: AdaGradConfig,
-    slots: Slots<T, 1>,
-}
+pub type AdaGrad<T> = Optim<AdaGradConfig, T, 1>;
 
-impl<T: Float> AdaGrad<T> {
-    /// AdaGrad with `config`.
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidArgument`] unless η > 0.
-    pub fn new(config: AdaGradConfig) -> Result<Self> {
-        positive("AdaGrad::new", "learning rate", config.lr)?;
-        Ok(AdaGrad {
-            config,
-            slots: Slots::new("AdaGrad", &["h"]),
-        })
-    }
-}
+impl Rule<1> for AdaGradConfig {
+    const NAME: &'static str = "AdaGrad";
+    const ABOUT: &'static str = "h ← h + g², W ← W − η·g/(√h + 1e-7)";
+    const SLOTS: &'static [&'static str; 1] = &["h"];
 
-impl<T: Float> Optimizer<T> for AdaGrad<T> {
-    fn name(&self) -> &'static str {
-        "AdaGrad"
+    fn lr(&self) -> f64 {
+        self.lr
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
     }
 
-    fn update(
-        &mut self,
-        name: &str,
+    fn validate(&self) -> Result<()> {
+        positive(Self::NAME, "learning rate", self.lr)
+    }
+
+    fn apply<T: Float>(
+        &self,
+        _: u64,
+        _: ParamKind,
         param: ArrayViewMutD<'_, T>,
         grad: ArrayViewD<'_, T>,
-    ) -> Result<()> {
-        check_grad("AdaGrad", name, &param, &grad)?;
-        let (lr, guard) = (T::cast(self.config.lr), T::cast(DIVISION_GUARD));
-        let slot = self.slots.get(name, param.shape())?;
-        slot.steps += 1;
-        elementwise::update1(param, grad, &mut slot.tensors[0], |w, g, h| {
+        state: &mut [ArrayD<T>; 1],
+    ) {
+        let (lr, guard) = (T::cast(self.lr), T::cast(DIVISION_GUARD));
+        let [h] = state;
+        elementwise::update1(param, grad, h, |w, g, h| {
             *h += g * g;
             *w -= lr * g / (h.sqrt() + guard);
         });
-        Ok(())
-    }
-
-    fn state(&self) -> Vec<(String, Tensor<T>)> {
-        self.slots.export()
-    }
-
-    fn load_state(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()> {
-        self.slots.import(state)
     }
 }

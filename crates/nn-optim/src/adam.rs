@@ -1,13 +1,10 @@
 //! Adam.
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
-use nn_core::{Float, Tensor};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
+use nn_core::{Float, ParamKind};
 
-use crate::elementwise;
 use crate::error::{positive, unit};
-use crate::optimizer::check_grad;
-use crate::slots::Slots;
-use crate::{Optimizer, Result, DIVISION_GUARD};
+use crate::{elementwise, Optim, Result, Rule, DIVISION_GUARD};
 
 /// Settings of [`Adam`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,75 +40,60 @@ impl Default for AdamConfig {
 /// within 3% of 10⁻⁷ from step 3,000), so gradients of 10⁻⁶ or less move
 /// their weights more slowly in the first steps than PyTorch's Adam would.
 /// State slots: `m`, `v`, and the step count `t`, all per parameter.
-#[derive(Debug, Clone)]
-pub struct Adam<T: Float> {
-    config: AdamConfig,
-    slots: Slots<T, 2>,
+pub type Adam<T> = Optim<AdamConfig, T, 2>;
+
+/// βᵗ, which is 0 to f64 precision once t passes i32::MAX (β < 1).
+pub(crate) fn decay(beta: f64, t: u64) -> f64 {
+    i32::try_from(t).map_or(0.0, |t| beta.powi(t))
 }
 
-impl<T: Float> Adam<T> {
-    /// Adam with `config`.
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidArgument`] unless α > 0 and 0 ≤ β₁, β₂ < 1.
-    pub fn new(config: AdamConfig) -> Result<Self> {
-        positive("Adam::new", "learning rate", config.lr)?;
-        unit("Adam::new", "beta1", config.beta1)?;
-        unit("Adam::new", "beta2", config.beta2)?;
-        Ok(Adam {
-            config,
-            slots: Slots::new("Adam", &["m", "v"]),
-        })
-    }
-}
+impl Rule<2> for AdamConfig {
+    const NAME: &'static str = "Adam";
+    const ABOUT: &'static str = "the book's Adam: bias-corrected moments, ε = 1e-7 on √v";
+    const SLOTS: &'static [&'static str; 2] = &["m", "v"];
 
-impl<T: Float> Optimizer<T> for Adam<T> {
-    fn name(&self) -> &'static str {
-        "Adam"
+    fn lr(&self) -> f64 {
+        self.lr
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
     }
 
-    fn update(
-        &mut self,
-        name: &str,
+    fn validate(&self) -> Result<()> {
+        positive(Self::NAME, "learning rate", self.lr)?;
+        unit(Self::NAME, "beta1", self.beta1)?;
+        unit(Self::NAME, "beta2", self.beta2)
+    }
+
+    fn apply<T: Float>(
+        &self,
+        t: u64,
+        _: ParamKind,
         param: ArrayViewMutD<'_, T>,
         grad: ArrayViewD<'_, T>,
-    ) -> Result<()> {
-        check_grad("Adam", name, &param, &grad)?;
-        let AdamConfig { lr, beta1, beta2 } = self.config;
-        let slot = self.slots.get(name, param.shape())?;
-        slot.steps += 1;
-        let t = slot.steps as i32;
-        let lr_t = T::cast(lr * (1.0 - beta2.powi(t)).sqrt() / (1.0 - beta1.powi(t)));
+        state: &mut [ArrayD<T>; 2],
+    ) {
+        let AdamConfig { lr, beta1, beta2 } = *self;
+        let lr_t = T::cast(lr * (1.0 - decay(beta2, t)).sqrt() / (1.0 - decay(beta1, t)));
         let (b1, b2, guard) = (
             T::cast(1.0 - beta1),
             T::cast(1.0 - beta2),
             T::cast(DIVISION_GUARD),
         );
-        let [m, v] = &mut slot.tensors;
+        let [m, v] = state;
         elementwise::update2(param, grad, (m, v), |w, g, m, v| {
             *m += b1 * (g - *m);
             *v += b2 * (g * g - *v);
             *w -= lr_t * *m / (v.sqrt() + guard);
         });
-        Ok(())
-    }
-
-    fn state(&self) -> Vec<(String, Tensor<T>)> {
-        self.slots.export()
-    }
-
-    fn load_state(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()> {
-        self.slots.import(state)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Optimizer;
     use ndarray::array;
 
     /// Where ε matters: a gradient of 10⁻⁶ at t = 1. m = 10⁻⁷, √v = √(10⁻³)·10⁻⁶,
@@ -123,7 +105,8 @@ mod tests {
         let mut adam = Adam::<f64>::new(AdamConfig::default()).unwrap();
         let mut w = array![0.0].into_dyn();
         let g = array![1e-6].into_dyn();
-        adam.update("w", w.view_mut(), g.view()).unwrap();
+        adam.update("w", ParamKind::Weight, w.view_mut(), g.view())
+            .unwrap();
         let want = -0.001 / (1.0 + 10f64.sqrt());
         assert!(
             (w[0] - want).abs() < 1e-12 * want.abs(),

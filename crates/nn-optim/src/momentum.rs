@@ -1,15 +1,17 @@
 //! Momentum SGD.
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
-use nn_core::{Float, Tensor};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
+use nn_core::{Float, ParamKind};
 
-use crate::elementwise;
 use crate::error::{positive, unit};
-use crate::optimizer::check_grad;
-use crate::slots::Slots;
-use crate::{Optimizer, Result};
+use crate::{elementwise, Optim, Result, Rule};
 
-/// Settings of [`Momentum`] and [`crate::Nesterov`].
+/// SGD with momentum: v ← α·v − η·∂L/∂W, then W ← W + v.
+///
+/// The velocity v starts at 0 for each parameter (state slot `v`).
+pub type Momentum<T> = Optim<MomentumConfig, T, 1>;
+
+/// Settings of [`Momentum`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MomentumConfig {
     /// η; the book's default 0.01.
@@ -28,66 +30,42 @@ impl Default for MomentumConfig {
 }
 
 impl MomentumConfig {
-    pub(crate) fn validate(&self, op: &'static str) -> Result<()> {
+    /// η > 0 and 0 ≤ α < 1, for Momentum and Nesterov.
+    pub(crate) fn check(&self, op: &'static str) -> Result<()> {
         positive(op, "learning rate", self.lr)?;
         unit(op, "momentum", self.momentum)
     }
 }
 
-/// SGD with momentum: v ← α·v − η·∂L/∂W, then W ← W + v.
-///
-/// The velocity v starts at 0 for each parameter (state slot `v`).
-#[derive(Debug, Clone)]
-pub struct Momentum<T: Float> {
-    config: MomentumConfig,
-    slots: Slots<T, 1>,
-}
+impl Rule<1> for MomentumConfig {
+    const NAME: &'static str = "Momentum";
+    const ABOUT: &'static str = "v ← α·v − η·g, W ← W + v";
+    const SLOTS: &'static [&'static str; 1] = &["v"];
 
-impl<T: Float> Momentum<T> {
-    /// Momentum with `config`.
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidArgument`] unless η > 0 and 0 ≤ α < 1.
-    pub fn new(config: MomentumConfig) -> Result<Self> {
-        config.validate("Momentum::new")?;
-        Ok(Momentum {
-            config,
-            slots: Slots::new("Momentum", &["v"]),
-        })
-    }
-}
-
-impl<T: Float> Optimizer<T> for Momentum<T> {
-    fn name(&self) -> &'static str {
-        "Momentum"
+    fn lr(&self) -> f64 {
+        self.lr
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
     }
 
-    fn update(
-        &mut self,
-        name: &str,
+    fn validate(&self) -> Result<()> {
+        self.check(Self::NAME)
+    }
+
+    fn apply<T: Float>(
+        &self,
+        _: u64,
+        _: ParamKind,
         param: ArrayViewMutD<'_, T>,
         grad: ArrayViewD<'_, T>,
-    ) -> Result<()> {
-        check_grad("Momentum", name, &param, &grad)?;
-        let (lr, alpha) = (T::cast(self.config.lr), T::cast(self.config.momentum));
-        let slot = self.slots.get(name, param.shape())?;
-        slot.steps += 1;
-        elementwise::update1(param, grad, &mut slot.tensors[0], |w, g, v| {
+        [v]: &mut [ArrayD<T>; 1],
+    ) {
+        let (lr, alpha) = (T::cast(self.lr), T::cast(self.momentum));
+        elementwise::update1(param, grad, v, |w, g, v| {
             *v = alpha * *v - lr * g;
             *w += *v;
         });
-        Ok(())
-    }
-
-    fn state(&self) -> Vec<(String, Tensor<T>)> {
-        self.slots.export()
-    }
-
-    fn load_state(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()> {
-        self.slots.import(state)
     }
 }

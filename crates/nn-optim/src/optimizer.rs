@@ -1,7 +1,7 @@
 //! The `Optimizer` trait.
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
-use nn_core::{Float, Parameters, Shape, Tensor};
+use nn_core::{Float, ParamKind, Parameters, Shape, Tensor};
 
 use crate::{Error, Result};
 
@@ -12,8 +12,9 @@ use crate::{Error, Result};
 /// update, as the book's optimizers do; [`state`](Optimizer::state) and
 /// [`load_state`](Optimizer::load_state) move it in and out of checkpoints.
 ///
-/// Required: [`name`](Optimizer::name), [`learning_rate`](Optimizer::learning_rate),
-/// [`update`](Optimizer::update). [`step`](Optimizer::step) walks a model.
+/// Every optimizer of this crate is an [`crate::Optim`] driving a
+/// [`crate::Rule`]; implement the trait directly only for something that does
+/// not fit that shape. [`step`](Optimizer::step) walks a model.
 pub trait Optimizer<T: Float>: std::fmt::Debug + Send {
     /// The optimizer's name, e.g. `"Adam"`.
     fn name(&self) -> &'static str;
@@ -21,7 +22,14 @@ pub trait Optimizer<T: Float>: std::fmt::Debug + Send {
     /// The learning rate η.
     fn learning_rate(&self) -> f64;
 
-    /// Updates `param` in place from `grad`; `name` keys its state.
+    /// Sets the learning rate η (for schedules).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] unless `lr` is finite and > 0.
+    fn set_learning_rate(&mut self, lr: f64) -> Result<()>;
+
+    /// Updates `param` in place from `grad`; `name` keys its state and `kind`
+    /// says what it is (AdamW decays [`ParamKind::Weight`]s only).
     ///
     /// # Errors
     /// [`Error::GradShape`] when the shapes differ; [`Error::StateShape`] when
@@ -29,6 +37,7 @@ pub trait Optimizer<T: Float>: std::fmt::Debug + Send {
     fn update(
         &mut self,
         name: &str,
+        kind: ParamKind,
         param: ArrayViewMutD<'_, T>,
         grad: ArrayViewD<'_, T>,
     ) -> Result<()>;
@@ -43,7 +52,7 @@ pub trait Optimizer<T: Float>: std::fmt::Debug + Send {
         model.visit_params(&mut |p| {
             if result.is_ok() && p.kind.is_trainable() {
                 if let Some(g) = p.grad {
-                    result = self.update(p.name, p.value, g.view());
+                    result = self.update(p.name, p.kind, p.value, g.view());
                 }
             }
         });
@@ -51,25 +60,15 @@ pub trait Optimizer<T: Float>: std::fmt::Debug + Send {
     }
 
     /// The optimizer's state as named tensors, `slot.parameter` (e.g.
-    /// `m.affine1.weight`); empty for stateless optimizers.
-    fn state(&self) -> Vec<(String, Tensor<T>)> {
-        Vec::new()
-    }
+    /// `m.affine1.weight`, and the step count `t.affine1.weight`); empty for
+    /// stateless optimizers.
+    fn state(&self) -> Vec<(String, Tensor<T>)>;
 
     /// Restores state saved by [`state`](Optimizer::state).
     ///
     /// # Errors
     /// [`Error::UnknownState`] for an entry this optimizer does not keep.
-    fn load_state(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()> {
-        match state.into_iter().next() {
-            None => Ok(()),
-            Some((entry, _)) => Err(Error::UnknownState {
-                optimizer: self.name(),
-                entry,
-                slots: &[],
-            }),
-        }
-    }
+    fn load_state(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()>;
 }
 
 /// `grad` must have `param`'s shape.

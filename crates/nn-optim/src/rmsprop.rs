@@ -1,13 +1,10 @@
 //! RMSprop.
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
-use nn_core::{Float, Tensor};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
+use nn_core::{Float, ParamKind};
 
-use crate::elementwise;
 use crate::error::{positive, unit};
-use crate::optimizer::check_grad;
-use crate::slots::Slots;
-use crate::{Optimizer, Result, DIVISION_GUARD};
+use crate::{elementwise, Optim, Result, Rule, DIVISION_GUARD};
 
 /// Settings of [`RmsProp`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,59 +28,40 @@ impl Default for RmsPropConfig {
 ///
 /// AdaGrad with an exponentially decaying average instead of a sum, so steps
 /// do not shrink to nothing (state slot `h`).
-#[derive(Debug, Clone)]
-pub struct RmsProp<T: Float> {
-    config: RmsPropConfig,
-    slots: Slots<T, 1>,
-}
+pub type RmsProp<T> = Optim<RmsPropConfig, T, 1>;
 
-impl<T: Float> RmsProp<T> {
-    /// RMSprop with `config`.
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidArgument`] unless η > 0 and 0 ≤ ρ < 1.
-    pub fn new(config: RmsPropConfig) -> Result<Self> {
-        positive("RmsProp::new", "learning rate", config.lr)?;
-        unit("RmsProp::new", "decay rate", config.decay_rate)?;
-        Ok(RmsProp {
-            config,
-            slots: Slots::new("RMSprop", &["h"]),
-        })
-    }
-}
+impl Rule<1> for RmsPropConfig {
+    const NAME: &'static str = "RMSprop";
+    const ABOUT: &'static str = "h ← ρ·h + (1 − ρ)·g², W ← W − η·g/(√h + 1e-7)";
+    const SLOTS: &'static [&'static str; 1] = &["h"];
 
-impl<T: Float> Optimizer<T> for RmsProp<T> {
-    fn name(&self) -> &'static str {
-        "RMSprop"
+    fn lr(&self) -> f64 {
+        self.lr
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
     }
 
-    fn update(
-        &mut self,
-        name: &str,
+    fn validate(&self) -> Result<()> {
+        positive(Self::NAME, "learning rate", self.lr)?;
+        unit(Self::NAME, "decay rate", self.decay_rate)
+    }
+
+    fn apply<T: Float>(
+        &self,
+        _: u64,
+        _: ParamKind,
         param: ArrayViewMutD<'_, T>,
         grad: ArrayViewD<'_, T>,
-    ) -> Result<()> {
-        check_grad("RMSprop", name, &param, &grad)?;
-        let lr = T::cast(self.config.lr);
-        let (rho, guard) = (T::cast(self.config.decay_rate), T::cast(DIVISION_GUARD));
-        let slot = self.slots.get(name, param.shape())?;
-        slot.steps += 1;
-        elementwise::update1(param, grad, &mut slot.tensors[0], |w, g, h| {
+        state: &mut [ArrayD<T>; 1],
+    ) {
+        let lr = T::cast(self.lr);
+        let (rho, guard) = (T::cast(self.decay_rate), T::cast(DIVISION_GUARD));
+        let [h] = state;
+        elementwise::update1(param, grad, h, |w, g, h| {
             *h = rho * *h + (T::one() - rho) * g * g;
             *w -= lr * g / (h.sqrt() + guard);
         });
-        Ok(())
-    }
-
-    fn state(&self) -> Vec<(String, Tensor<T>)> {
-        self.slots.export()
-    }
-
-    fn load_state(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()> {
-        self.slots.import(state)
     }
 }

@@ -1,12 +1,26 @@
 //! Stochastic gradient descent.
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
-use nn_core::Float;
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
+use nn_core::{Float, ParamKind};
 
-use crate::elementwise;
 use crate::error::positive;
-use crate::optimizer::check_grad;
-use crate::{Optimizer, Result};
+use crate::{elementwise, Optim, Result, Rule};
+
+/// Plain gradient descent: W ← W − η·∂L/∂W. No state.
+///
+/// ```
+/// use ndarray::array;
+/// use nn_core::ParamKind;
+/// use nn_optim::{Optimizer, Sgd, SgdConfig};
+///
+/// let mut sgd = Sgd::new(SgdConfig { lr: 0.5 })?;
+/// let mut w = array![1.0, 2.0].into_dyn();
+/// let g = array![2.0, -2.0].into_dyn();
+/// sgd.update("w", ParamKind::Weight, w.view_mut(), g.view())?;
+/// assert_eq!(w, array![0.0, 3.0].into_dyn());
+/// # Ok::<(), nn_optim::Error>(())
+/// ```
+pub type Sgd<T> = Optim<SgdConfig, T, 0>;
 
 /// Settings of [`Sgd`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,52 +35,32 @@ impl Default for SgdConfig {
     }
 }
 
-/// Plain gradient descent: W ← W − η·∂L/∂W. No state.
-///
-/// ```
-/// use ndarray::array;
-/// use nn_optim::{Optimizer, Sgd, SgdConfig};
-///
-/// let mut sgd = Sgd::new(SgdConfig { lr: 0.5 })?;
-/// let mut w = array![1.0, 2.0].into_dyn();
-/// sgd.update("w", w.view_mut(), array![2.0, -2.0].into_dyn().view())?;
-/// assert_eq!(w, array![0.0, 3.0].into_dyn());
-/// # Ok::<(), nn_optim::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Sgd {
-    config: SgdConfig,
-}
+impl Rule<0> for SgdConfig {
+    const NAME: &'static str = "SGD";
+    const ABOUT: &'static str = "W ← W − η·g";
+    const SLOTS: &'static [&'static str; 0] = &[];
 
-impl Sgd {
-    /// SGD with `config`.
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidArgument`] unless η > 0.
-    pub fn new(config: SgdConfig) -> Result<Self> {
-        positive("Sgd::new", "learning rate", config.lr)?;
-        Ok(Sgd { config })
-    }
-}
-
-impl<T: Float> Optimizer<T> for Sgd {
-    fn name(&self) -> &'static str {
-        "SGD"
+    fn lr(&self) -> f64 {
+        self.lr
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
     }
 
-    fn update(
-        &mut self,
-        name: &str,
+    fn validate(&self) -> Result<()> {
+        positive(Self::NAME, "learning rate", self.lr)
+    }
+
+    fn apply<T: Float>(
+        &self,
+        _: u64,
+        _: ParamKind,
         param: ArrayViewMutD<'_, T>,
         grad: ArrayViewD<'_, T>,
-    ) -> Result<()> {
-        check_grad("SGD", name, &param, &grad)?;
-        let lr = T::cast(self.config.lr);
+        _: &mut [ArrayD<T>; 0],
+    ) {
+        let lr = T::cast(self.lr);
         elementwise::update(param, grad, |w, g| *w -= lr * g);
-        Ok(())
     }
 }

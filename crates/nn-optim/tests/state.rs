@@ -86,17 +86,32 @@ fn shape_errors_name_the_parameter() {
     let mut adam = Adam::<f64>::new(AdamConfig::default()).unwrap();
     let mut w = ArrayD::zeros(IxDyn(&[2, 2]));
     let err = adam
-        .update("w", w.view_mut(), ArrayD::zeros(IxDyn(&[2])).view())
+        .update(
+            "w",
+            ParamKind::Weight,
+            w.view_mut(),
+            ArrayD::zeros(IxDyn(&[2])).view(),
+        )
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         "Adam: gradient of `w` has shape (2,) but the parameter has shape (2, 2)"
     );
-    adam.update("w", w.view_mut(), ArrayD::zeros(IxDyn(&[2, 2])).view())
-        .unwrap();
+    adam.update(
+        "w",
+        ParamKind::Weight,
+        w.view_mut(),
+        ArrayD::zeros(IxDyn(&[2, 2])).view(),
+    )
+    .unwrap();
     let mut w3 = ArrayD::zeros(IxDyn(&[3]));
     let err = adam
-        .update("w", w3.view_mut(), ArrayD::zeros(IxDyn(&[3])).view())
+        .update(
+            "w",
+            ParamKind::Weight,
+            w3.view_mut(),
+            ArrayD::zeros(IxDyn(&[3])).view(),
+        )
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -110,19 +125,48 @@ fn shape_errors_name_the_parameter() {
 
 #[test]
 fn constructors_reject_bad_hyper_parameters() {
-    assert!(Sgd::new(SgdConfig { lr: 0.0 }).is_err());
+    assert!(Sgd::<f32>::new(SgdConfig { lr: 0.0 }).is_err());
     assert!(Adam::<f32>::new(AdamConfig {
         beta1: 1.0,
         ..AdamConfig::default()
     })
     .is_err());
-    for name in nn_optim::OPTIMIZER_NAMES {
+    for kind in nn_optim::optimizers::<f32>() {
+        let name = kind.name;
         assert!(by_name::<f32>(name, Some(0.1)).is_ok(), "{name}");
-        assert!(by_name::<f32>(name, Some(-1.0)).is_err(), "{name}");
+        assert!(by_name::<f32>(&name.to_uppercase(), None).is_ok(), "{name}");
+        let err = by_name::<f32>(name, Some(-1.0)).unwrap_err().to_string();
+        assert_eq!(err, format!("{name}: learning rate must be > 0, got -1"));
     }
     let err = by_name::<f32>("lion", None).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "by_name: unknown optimizer `lion`; expected one of sgd, momentum, nesterov, adagrad, rmsprop, adam"
+        "by_name: unknown optimizer `lion`; expected one of SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW"
     );
+}
+
+/// Every registered optimizer: its saved state, loaded into a fresh one,
+/// continues bit for bit; buffers never move; names are unique.
+#[test]
+fn every_optimizer_resumes_from_its_state() {
+    let kinds = nn_optim::optimizers::<f64>();
+    let mut names: Vec<String> = kinds.iter().map(|k| k.name.to_lowercase()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), kinds.len(), "names must differ ignoring case");
+    for kind in kinds {
+        let (mut m1, mut m2) = (toy(), toy());
+        let mut a = kind.build(None).unwrap();
+        a.step(&mut m1).unwrap();
+        a.step(&mut m1).unwrap();
+        let mut b = kind.build(None).unwrap();
+        b.load_state(a.state()).unwrap();
+        m2.w.assign(&m1.w);
+        m2.b.assign(&m1.b);
+        a.step(&mut m1).unwrap();
+        b.step(&mut m2).unwrap();
+        assert_eq!((&m1.w, &m1.b), (&m2.w, &m2.b), "{}", kind.name);
+        assert_eq!(m1.running, array![7.0].into_dyn(), "{}", kind.name);
+        assert_ne!(m1.w, toy().w, "{}", kind.name);
+    }
 }

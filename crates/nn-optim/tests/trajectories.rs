@@ -5,9 +5,10 @@
 //! the update formula, in plain arithmetic; 30 steps must end near (0, 0).
 
 use ndarray::array;
+use nn_core::ParamKind;
 use nn_optim::{
-    AdaGrad, AdaGradConfig, Adam, AdamConfig, Momentum, MomentumConfig, Nesterov, Optimizer,
-    RmsProp, RmsPropConfig, Sgd, SgdConfig,
+    AdaGrad, AdaGradConfig, Adam, AdamConfig, Momentum, MomentumConfig, Nesterov, NesterovConfig,
+    Optimizer, RmsProp, RmsPropConfig, Sgd, SgdConfig,
 };
 
 /// Runs `steps` updates and returns every point, starting with (−7, 2).
@@ -16,7 +17,8 @@ fn trajectory(opt: &mut dyn Optimizer<f64>, steps: usize) -> Vec<(f64, f64)> {
     let mut points = vec![(p[0], p[1])];
     for _ in 0..steps {
         let grad = array![p[0] / 10.0, 2.0 * p[1]].into_dyn();
-        opt.update("xy", p.view_mut(), grad.view()).unwrap();
+        opt.update("xy", ParamKind::Weight, p.view_mut(), grad.view())
+            .unwrap();
         points.push((p[0], p[1]));
     }
     points
@@ -131,10 +133,10 @@ fn nesterov_and_rmsprop_first_steps() {
     // Nesterov, η = 0.1, α = 0.9: v₁ = (0.07, −0.4); p₁ = p₀ + α·v₁ − η·g₀
     // = (−7 + 0.063 + 0.07, 2 − 0.36 − 0.4) = (−6.867, 1.24).
     let p = trajectory(
-        &mut Nesterov::new(MomentumConfig {
+        &mut Nesterov::new(NesterovConfig(MomentumConfig {
             lr: 0.1,
             momentum: 0.9,
-        })
+        }))
         .unwrap(),
         30,
     );

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_data::{digits, fashion_mnist, mnist, Dataset, DigitsConfig, LoadOptions, Remote, Sampling};
 use nn_layers::{gradient_check, MultiLayerNet, TwoLayerNet};
@@ -134,21 +135,11 @@ impl DatasetName {
     }
 }
 
-/// Optimizers, with the book's defaults.
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum OptimizerName {
-    /// Plain SGD (default learning rate 0.01).
-    Sgd,
-    /// SGD with momentum 0.9 (0.01).
-    Momentum,
-    /// Nesterov's accelerated gradient (0.01).
-    Nesterov,
-    /// AdaGrad (0.01).
-    Adagrad,
-    /// RMSprop, decay 0.99 (0.01).
-    Rmsprop,
-    /// Adam, β₁ 0.9, β₂ 0.999 (0.001).
-    Adam,
+/// `--optimizer`'s choices: the registry's names, any case.
+fn optimizer_choices() -> PossibleValuesParser {
+    PossibleValuesParser::new(nn_optim::optimizers::<f32>().into_iter().map(|k| {
+        PossibleValue::new(k.name).help(format!("{} (learning rate {})", k.about, k.default_lr))
+    }))
 }
 
 #[derive(Args)]
@@ -185,8 +176,8 @@ struct TrainArgs {
     #[arg(long, value_enum, default_value_t = SamplingName::Shuffle)]
     sampling: SamplingName,
     /// Optimizer [default: sgd for two-layer and multi-layer, adam for the conv nets, as in the book].
-    #[arg(long, value_enum)]
-    optimizer: Option<OptimizerName>,
+    #[arg(long, value_parser = optimizer_choices(), ignore_case = true)]
+    optimizer: Option<String>,
     /// Learning rate [default: 0.1 with sgd for two-layer/multi-layer, else the optimizer's book default].
     #[arg(long)]
     lr: Option<f64>,
@@ -263,8 +254,8 @@ struct BenchArgs {
     #[arg(long)]
     batch_size: Option<usize>,
     /// Optimizer for training steps [default: the book's for the model, as in `nn train`].
-    #[arg(long, value_enum)]
-    optimizer: Option<OptimizerName>,
+    #[arg(long, value_parser = optimizer_choices(), ignore_case = true)]
+    optimizer: Option<String>,
     /// Untimed steps first.
     #[arg(long, default_value_t = 5)]
     warmup: usize,
@@ -411,28 +402,19 @@ fn sample_shape(data: &Dataset<f32>) -> Vec<usize> {
     data.train.images.shape()[1..].to_vec()
 }
 
-fn optimizer_name(o: OptimizerName) -> &'static str {
-    match o {
-        OptimizerName::Sgd => "sgd",
-        OptimizerName::Momentum => "momentum",
-        OptimizerName::Nesterov => "nesterov",
-        OptimizerName::Adagrad => "adagrad",
-        OptimizerName::Rmsprop => "rmsprop",
-        OptimizerName::Adam => "adam",
-    }
-}
-
 /// The optimizer `nn train` and `nn bench` use: `chosen`, or the book's for
 /// `kind`; the learning rate `lr`, else the book's for that pairing, else the
 /// optimizer's default.
 fn optimizer_for(
     spec: &NetworkSpec,
-    chosen: Option<OptimizerName>,
+    chosen: Option<&str>,
     lr: Option<f64>,
 ) -> Result<Box<dyn nn_optim::Optimizer<f32>>> {
     let (default_name, default_lr) = default_optimizer(spec);
-    let name = chosen.map_or(default_name, optimizer_name);
-    let lr = lr.or((name == default_name).then_some(default_lr));
+    let name = chosen.unwrap_or(default_name);
+    let lr = lr.or(name
+        .eq_ignore_ascii_case(default_name)
+        .then_some(default_lr));
     Ok(nn_optim::by_name::<f32>(name, lr)?)
 }
 
@@ -463,7 +445,7 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
     }
     let sample = mnist_sample(&spec);
     let mut net = build_for_data::<f32>(&spec, &sample, 10, 0)?;
-    let mut optimizer = optimizer_for(&spec, args.optimizer, None)?;
+    let mut optimizer = optimizer_for(&spec, args.optimizer.as_deref(), None)?;
     let batches = random_batches::<f32>(&sample, batch, 4, 1)?;
     let opt: Option<&mut dyn nn_optim::Optimizer<f32>> = match workload {
         Workload::Train => Some(optimizer.as_mut()),
@@ -493,7 +475,7 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         args.seed,
     )?;
     let mut net = build_for_data::<f32>(&spec, &sample_shape(&data), data.classes, args.seed)?;
-    let mut optimizer = optimizer_for(&spec, args.optimizer, args.lr)?;
+    let mut optimizer = optimizer_for(&spec, args.optimizer.as_deref(), args.lr)?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch_size: args.batch_size,
