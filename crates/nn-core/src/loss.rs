@@ -1,9 +1,11 @@
-//! Loss functions: mean squared error and cross-entropy, averaged over a batch.
+//! Loss functions: mean squared error and cross-entropy, averaged over a batch,
+//! or one value per sample (the `_per_sample` forms, PyTorch's
+//! `reduction="none"`).
 //!
 //! A 2-D input is a batch with one sample per row; a 1-D input is a single
 //! sample and is treated as a batch of one (the notes' `reshape(1, size)`).
 
-use ndarray::{ArrayBase, ArrayView2, Axis, Data, Dimension, Ix2};
+use ndarray::{Array1, ArrayBase, ArrayView2, Axis, Data, Dimension, Ix2};
 
 use crate::{Error, Float, Result, Shape};
 
@@ -15,6 +17,19 @@ use crate::{Error, Float, Result, Shape};
 /// −log(0.6000001) = 0.510825457… instead of 0.510825623…. In `f32` the guard
 /// is below the spacing of numbers near 1, so log(1 + 10⁻⁷) rounds to 0.
 pub const CROSS_ENTROPY_DELTA: f64 = 1e-7;
+
+/// How a loss layer combines the losses of a batch's samples (PyTorch's
+/// `reduction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reduction {
+    /// Their mean: the book's loss, and gradients divided by the batch size.
+    #[default]
+    Mean,
+    /// Their sum: gradients not divided by the batch size.
+    Sum,
+    /// One loss per sample; each sample's gradient is that of its own loss.
+    None,
+}
 
 /// Views a 1-D sample or a 2-D batch as a 2-D batch.
 fn as_batch<'a, T, S, D>(op: &'static str, x: &'a ArrayBase<S, D>) -> Result<ArrayView2<'a, T>>
@@ -91,15 +106,53 @@ where
     D1: Dimension,
     D2: Dimension,
 {
+    Ok(mean(mean_squared_error_per_sample(y, t)?))
+}
+
+/// [`mean_squared_error`] of each sample: ½ Σₖ (yₙₖ − tₙₖ)², one per row.
+///
+/// ```
+/// use ndarray::array;
+///
+/// let y = array![[1.0_f64, 2.0], [0.0, 0.5]];
+/// let t = array![[1.0, 0.0], [1.0, 0.0]];
+/// let each = nn_core::loss::mean_squared_error_per_sample(&y, &t)?;
+/// assert_eq!(each, array![2.0, 0.625]); // ½·4, ½·(1 + 0.25)
+/// assert_eq!(nn_core::loss::mean_squared_error(&y, &t)?, 1.3125);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`mean_squared_error`].
+pub fn mean_squared_error_per_sample<T, S1, S2, D1, D2>(
+    y: &ArrayBase<S1, D1>,
+    t: &ArrayBase<S2, D2>,
+) -> Result<Array1<T>>
+where
+    T: Float,
+    S1: Data<Elem = T>,
+    S2: Data<Elem = T>,
+    D1: Dimension,
+    D2: Dimension,
+{
     const OP: &str = "mean_squared_error";
     same_shape(OP, y, t)?;
     let (y, t) = (as_batch(OP, y)?, as_batch(OP, t)?);
-    let sum: T = y
-        .iter()
-        .zip(t.iter())
-        .map(|(&a, &b)| (a - b) * (a - b))
-        .sum();
-    Ok(T::cast(0.5) * sum / T::cast(y.nrows() as f64))
+    Ok(rows(y, t, |a, b| T::cast(0.5) * (a - b) * (a - b)))
+}
+
+/// Σₖ f(yₙₖ, tₙₖ) for each row n.
+fn rows<T: Float>(y: ArrayView2<'_, T>, t: ArrayView2<'_, T>, f: impl Fn(T, T) -> T) -> Array1<T> {
+    y.outer_iter()
+        .zip(t.outer_iter())
+        .map(|(y, t)| y.iter().zip(t).map(|(&a, &b)| f(a, b)).sum())
+        .collect()
+}
+
+/// The mean of per-sample losses (at least one sample: the batch views here
+/// have one row or more, or the label checks refused them).
+fn mean<T: Float>(per_sample: Array1<T>) -> T {
+    per_sample.sum() / T::cast(per_sample.len().max(1) as f64)
 }
 
 /// Cross-entropy with one-hot (or any probability-vector) targets:
@@ -133,16 +186,29 @@ where
     D1: Dimension,
     D2: Dimension,
 {
+    Ok(mean(cross_entropy_error_per_sample(y, t)?))
+}
+
+/// [`cross_entropy_error`] of each sample: −Σₖ tₙₖ · log(yₙₖ + 10⁻⁷).
+///
+/// # Errors
+/// As [`cross_entropy_error`].
+pub fn cross_entropy_error_per_sample<T, S1, S2, D1, D2>(
+    y: &ArrayBase<S1, D1>,
+    t: &ArrayBase<S2, D2>,
+) -> Result<Array1<T>>
+where
+    T: Float,
+    S1: Data<Elem = T>,
+    S2: Data<Elem = T>,
+    D1: Dimension,
+    D2: Dimension,
+{
     const OP: &str = "cross_entropy_error";
     same_shape(OP, y, t)?;
     let (y, t) = (as_batch(OP, y)?, as_batch(OP, t)?);
     let delta = T::cast(CROSS_ENTROPY_DELTA);
-    let sum: T = y
-        .iter()
-        .zip(t.iter())
-        .map(|(&p, &q)| q * (p + delta).ln())
-        .sum();
-    Ok(-sum / T::cast(y.nrows() as f64))
+    Ok(rows(y, t, |p, q| -(q * (p + delta).ln())))
 }
 
 /// Cross-entropy with class-index targets:
@@ -173,16 +239,41 @@ where
     S: Data<Elem = T>,
     D: Dimension,
 {
+    Ok(mean(cross_entropy_error_labels_per_sample(y, labels)?))
+}
+
+/// [`cross_entropy_error_labels`] of each sample: −log(yₙ,ₗₙ + 10⁻⁷).
+///
+/// ```
+/// use ndarray::array;
+///
+/// let y = array![[0.1, 0.6, 0.3], [0.8, 0.1, 0.1]];
+/// let each = nn_core::loss::cross_entropy_error_labels_per_sample(&y, &[1, 0])?;
+/// assert!((each[0] + (0.6_f64 + 1e-7).ln()).abs() < 1e-15);
+/// assert!((each[1] + (0.8_f64 + 1e-7).ln()).abs() < 1e-15);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`cross_entropy_error_labels`].
+pub fn cross_entropy_error_labels_per_sample<T, S, D>(
+    y: &ArrayBase<S, D>,
+    labels: &[usize],
+) -> Result<Array1<T>>
+where
+    T: Float,
+    S: Data<Elem = T>,
+    D: Dimension,
+{
     const OP: &str = "cross_entropy_error_labels";
     let batch = as_batch(OP, y)?;
     check_labels(OP, batch.shape(), labels)?;
     let delta = T::cast(CROSS_ENTROPY_DELTA);
-    let sum: T = batch
+    Ok(batch
         .outer_iter()
         .zip(labels)
-        .map(|(row, &l)| (row[l] + delta).ln())
-        .sum();
-    Ok(-sum / T::cast(batch.nrows() as f64))
+        .map(|(row, &l)| -(row[l] + delta).ln())
+        .collect())
 }
 
 /// Checks that `labels` has one valid class index per row of a

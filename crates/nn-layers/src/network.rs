@@ -8,6 +8,7 @@ use nn_core::{Float, Param, ParamKind, Parameters, Tensor};
 use crate::gradient_check::numerical_param_gradients;
 use crate::targets::argmax;
 use crate::{Error, Layer, Mode, Result, Sequential, SoftmaxWithLoss, Targets};
+use nn_core::loss::Reduction;
 
 /// Samples per forward pass in [`Network::accuracy`]: bounds the memory of
 /// evaluating a large test set with a convolutional network.
@@ -192,6 +193,27 @@ impl<T: Float> Network<T> {
         T: 'a + 't,
     {
         self.loss_in(owned(x), t.into(), Mode::Inference)
+    }
+
+    /// The cross-entropy of each sample in inference mode, without weight
+    /// decay (PyTorch's `reduction="none"`): which samples the network gets
+    /// most wrong.
+    ///
+    /// # Errors
+    /// Shape and label errors.
+    pub fn sample_losses<'a, 't, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+        t: impl Into<Targets<'t, T>>,
+    ) -> Result<ndarray::Array1<T>>
+    where
+        T: 'a + 't,
+    {
+        let scores = self.forward(owned(x), Mode::Inference)?;
+        let losses = self.head.forward_with(scores, t, Reduction::None)?;
+        Ok(losses
+            .into_dimensionality()
+            .expect("Reduction::None gives one loss per sample"))
     }
 
     /// The loss L = cross-entropy + ½λ Σ‖W‖² in the given mode.

@@ -1,6 +1,7 @@
 //! Softmax followed by cross-entropy: the output layer of a classifier.
 
 use ndarray::{Array1, Array2, Axis, IxDyn};
+use nn_core::loss::Reduction;
 use nn_core::{Float, Shape, Tensor};
 
 use crate::reshape::reshaped;
@@ -21,12 +22,19 @@ use crate::{Error, Result, Targets};
 ///
 /// ```
 /// use ndarray::array;
+/// use nn_core::loss::Reduction;
 /// use nn_layers::{SoftmaxWithLoss, Targets};
 ///
 /// let mut head = SoftmaxWithLoss::new();
 /// let loss = head.forward(array![[0.0, 0.0]].into_dyn(), Targets::Labels(&[1]))?;
 /// assert!((loss - 2.0_f64.ln()).abs() < 1e-15);
 /// assert_eq!(head.backward()?, array![[0.5, -0.5]].into_dyn()); // (y − t)/N
+///
+/// // One loss per sample, and each sample's own gradient y − t:
+/// let scores = array![[0.0, 0.0], [0.0, 0.0]].into_dyn();
+/// let each = head.forward_with(scores, Targets::Labels(&[1, 0]), Reduction::None)?;
+/// assert_eq!(each, array![2.0_f64.ln(), 2.0_f64.ln()].into_dyn());
+/// assert_eq!(head.backward()?, array![[0.5, -0.5], [-0.5, 0.5]].into_dyn());
 /// # Ok::<(), nn_layers::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -40,6 +48,8 @@ struct Cache<T> {
     y: Array2<T>,
     target: OwnedTargets<T>,
     input_shape: Vec<usize>,
+    /// The gradient's divisor: N for the mean, 1 otherwise.
+    divisor: T,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +84,27 @@ impl<T: Float> SoftmaxWithLoss<T> {
     where
         T: 't,
     {
+        let loss = self.forward_with(scores, targets, Reduction::Mean)?;
+        Ok(loss.iter().copied().sum())
+    }
+
+    /// The cross-entropy reduced by `reduction`: a 0-D tensor for
+    /// [`Reduction::Mean`] and [`Reduction::Sum`], the (N,) losses of the
+    /// samples for [`Reduction::None`]. The next [`backward`](Self::backward)
+    /// is the gradient of the mean, of the sum, or of each sample's own loss
+    /// (which is the gradient of the sum).
+    ///
+    /// # Errors
+    /// As [`forward`](Self::forward).
+    pub fn forward_with<'t>(
+        &mut self,
+        scores: Tensor<T>,
+        targets: impl Into<Targets<'t, T>>,
+        reduction: Reduction,
+    ) -> Result<Tensor<T>>
+    where
+        T: 't,
+    {
         let targets = targets.into();
         let input_shape = scores.shape().to_vec();
         let (n, classes) = match input_shape.as_slice() {
@@ -89,13 +120,13 @@ impl<T: Float> SoftmaxWithLoss<T> {
         };
         targets.check("SoftmaxWithLoss.forward", n, classes)?;
         let mut y = reshaped(scores, (n, classes));
-        let mut total = T::zero();
+        let mut losses = Array1::zeros(n);
         for (i, mut row) in y.outer_iter_mut().enumerate() {
             let c = row.fold(T::neg_infinity(), |m, &v| m.max(v));
             row.mapv_inplace(|v| v - c);
             // row now holds x − c; log yₖ = (xₖ − c) − log Σ exp(xⱼ − c).
             let log_sum = row.mapv(T::exp).sum().ln();
-            total += match targets {
+            losses[i] = -match targets {
                 Targets::Labels(l) => row[l[i]] - log_sum,
                 Targets::OneHot(t) => row
                     .iter()
@@ -110,15 +141,23 @@ impl<T: Float> SoftmaxWithLoss<T> {
             Targets::Labels(l) => OwnedTargets::Labels(l.to_vec()),
             Targets::OneHot(t) => OwnedTargets::OneHot(t.to_owned()),
         };
+        let n = T::cast(n as f64);
+        let (loss, divisor) = match reduction {
+            Reduction::Mean => (ndarray::arr0(losses.sum() / n).into_dyn(), n),
+            Reduction::Sum => (ndarray::arr0(losses.sum()).into_dyn(), T::one()),
+            Reduction::None => (losses.into_dyn(), T::one()),
+        };
         self.cache = Some(Cache {
             y,
             target,
             input_shape,
+            divisor,
         });
-        Ok(-total / T::cast(n as f64))
+        Ok(loss)
     }
 
-    /// ∂L/∂scores = (y − t)/N, in the scores' shape.
+    /// ∂L/∂scores = (y − t)/N (or y − t, see
+    /// [`forward_with`](Self::forward_with)), in the scores' shape.
     ///
     /// # Errors
     /// [`Error::NoForward`] before any forward.
@@ -135,7 +174,9 @@ impl<T: Float> SoftmaxWithLoss<T> {
             }
             OwnedTargets::OneHot(t) => dx -= t,
         }
-        dx /= T::cast(dx.nrows() as f64);
+        if cache.divisor != T::one() {
+            dx /= cache.divisor;
+        }
         Ok(reshaped(dx.into_dyn(), IxDyn(&cache.input_shape)))
     }
 
@@ -169,6 +210,38 @@ mod tests {
         let one_hot = array![[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]];
         let loss_oh = head.forward(x.into_dyn(), &one_hot).unwrap();
         assert!((loss - loss_oh).abs() < 1e-14);
+    }
+
+    /// The same two samples as above, not averaged: each loss by hand, their
+    /// sum, and the gradient of the sum, y − t.
+    #[test]
+    fn sum_and_per_sample_reductions() {
+        let x = array![[0.3, 2.9, 4.0], [1010.0, 1000.0, 990.0]].into_dyn();
+        let l0 = -(0.73659691_f64).ln();
+        let l1 = 10.0 + (1.0 + (-10.0_f64).exp() + (-20.0_f64).exp()).ln();
+        let mut head = SoftmaxWithLoss::new();
+        let each = head
+            .forward_with(x.clone(), &[2, 1], Reduction::None)
+            .unwrap();
+        assert_eq!(each.shape(), [2]);
+        assert!(
+            (each[0] - l0).abs() < 1e-8 && (each[1] - l1).abs() < 1e-12,
+            "{each}"
+        );
+        let dx_each = head.backward().unwrap();
+        let sum = head
+            .forward_with(x.clone(), &[2, 1], Reduction::Sum)
+            .unwrap();
+        assert_eq!(sum.shape(), [] as [usize; 0]);
+        assert!((sum[[]] - (l0 + l1)).abs() < 1e-8);
+        let dx_sum = head.backward().unwrap();
+        assert_eq!(dx_each, dx_sum);
+        let mut y_minus_t = head.probabilities().unwrap().clone();
+        y_minus_t[[0, 2]] -= 1.0;
+        y_minus_t[[1, 1]] -= 1.0;
+        assert_eq!(dx_sum, y_minus_t.into_dyn());
+        let mean = head.forward(x, &[2, 1]).unwrap();
+        assert_eq!(mean, sum[[]] / 2.0);
     }
 
     #[test]

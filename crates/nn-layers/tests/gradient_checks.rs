@@ -156,6 +156,30 @@ fn two_layer_net() {
     assert_eq!(report.len(), 4);
 }
 
+/// Per-sample losses: each is the loss of its sample alone, and their mean is
+/// the batch loss.
+#[test]
+fn sample_losses_are_each_samples_loss() {
+    let spec = TwoLayerNet {
+        input_size: 8,
+        hidden_size: 6,
+        output_size: 4,
+        weight_init_std: 0.5,
+    };
+    let mut net = spec.build::<f64>(60).unwrap();
+    let x = random(&[5, 8], 61);
+    let labels = [0, 3, 1, 1, 2];
+    let each = net.sample_losses(&x, &labels).unwrap();
+    assert_eq!(each.len(), 5);
+    for (i, &l) in each.iter().enumerate() {
+        let one = x.slice(ndarray::s![i..=i, ..]);
+        let alone = net.loss(one, &labels[i..=i]).unwrap();
+        assert!((l - alone).abs() < 1e-14, "sample {i}: {l} vs {alone}");
+    }
+    let batch = net.loss(&x, &labels).unwrap();
+    assert!((each.mean().unwrap() - batch).abs() < 1e-14);
+}
+
 #[test]
 fn multi_layer_net_with_batch_norm_dropout_and_weight_decay() {
     for (activation, weight_init) in [
