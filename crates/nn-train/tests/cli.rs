@@ -182,3 +182,137 @@ fn bench_reports_samples_per_second() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("need --batch-size ≥ 1"));
 }
+
+/// The first number after `label` in `text`, as printed.
+fn number_after<'a>(text: &'a str, label: &str) -> &'a str {
+    let start = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in {text}"))
+        + label.len();
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// A user's own network: `nn model show simple-conv`, edited to 16 filters
+/// with a batch norm after the convolution, trained from the file, saved, and
+/// evaluated from the checkpoint alone with the accuracy training printed.
+#[test]
+fn a_network_file_is_trained_saved_and_evaluated() {
+    let out = nn(&["model", "show", "simple-conv"]);
+    assert!(out.status.success());
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(shown.contains("filters = 30"), "{shown}");
+    let edited = shown.replacen("filters = 30", "filters = 16", 1).replacen(
+        "[[layers]]\nkind = \"pool\"",
+        "[[layers]]\nkind = \"bn\"\n\n[[layers]]\nkind = \"pool\"",
+        1,
+    );
+    assert_ne!(edited, shown.replacen("filters = 30", "filters = 16", 1));
+    let file = temp("my.toml");
+    std::fs::write(&file, edited).unwrap();
+    let save = temp("my.safetensors");
+    let out = nn(&[
+        "train",
+        "--model",
+        file.to_str().unwrap(),
+        "--iterations",
+        "30",
+        "--eval-samples",
+        "0",
+        "--save",
+        save.to_str().unwrap(),
+        "--no-plot",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let trained = number_after(&stderr, "test accuracy ");
+    let out = nn(&["eval", "--weights", save.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        number_after(&stdout, "test accuracy on digits "),
+        trained,
+        "{stdout}"
+    );
+    // The checkpoint holds the edited network: 16 filters and a batch norm.
+    let checkpoint = nn_train::Checkpoint::read(&save).unwrap();
+    let kinds: Vec<String> = checkpoint
+        .spec()
+        .unwrap()
+        .layers
+        .iter()
+        .map(|l| l.kind.clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["conv", "bn", "pool", "relu", "affine", "relu", "affine"]
+    );
+    let state = checkpoint.network::<f32>().unwrap().state();
+    assert_eq!(state["conv1.weight"].shape(), [16, 1, 5, 5]);
+}
+
+/// A network assembled in Rust (conv → batch norm → ReLU → average pool →
+/// affine → tanh → dropout → affine), trained a little and saved through the
+/// checkpoint API: `nn eval` rebuilds it and measures the accuracy the library
+/// measured.
+#[test]
+fn nn_eval_reads_a_network_assembled_in_rust() {
+    use nn_conv::{Convolution, Pooling};
+    use nn_core::{init::Init, rng::seeded};
+    use nn_data::{digits, DigitsConfig, LoadOptions, Sampling};
+    use nn_layers::{Affine, BatchNorm, Dropout, Network, Relu, Sequential, Tanh};
+
+    let mut rng = seeded(11);
+    let layers = Sequential::new()
+        .with(Convolution::<f32>::init(1, 4, [5, 5], 1, 0, Init::He, &mut rng).unwrap())
+        .with(BatchNorm::new(4))
+        .with(Relu::new())
+        .with(Pooling::average(4, 4, 4, 0).unwrap())
+        .with(Affine::init(4 * 6 * 6, 32, Init::Xavier, &mut rng).unwrap())
+        .with(Tanh::new())
+        .with(Dropout::new(0.2, 5).unwrap())
+        .with(Affine::init(32, 10, Init::Xavier, &mut rng).unwrap());
+    let mut net = Network::new(layers);
+    let data = digits(&DigitsConfig::default(), &LoadOptions::images());
+    let mut adam = nn_optim::by_name::<f32>("adam", Some(0.01)).unwrap();
+    let config = nn_train::TrainConfig {
+        epochs: 1,
+        batch_size: 100,
+        seed: 0,
+        sampling: Sampling::Shuffle,
+        max_iterations: Some(40),
+        eval_samples: Some(100),
+    };
+    nn_train::train(
+        &mut net,
+        adam.as_mut(),
+        &data,
+        &config,
+        &mut nn_train::Quiet,
+    )
+    .unwrap();
+    let accuracy = nn_train::evaluate(&mut net, &data.test, None).unwrap();
+    assert!(accuracy > 0.5, "it learned something: {accuracy}");
+    let save = temp("assembled.safetensors");
+    nn_train::checkpoint::save(&save, &mut net, None, &Default::default()).unwrap();
+    let out = nn(&["eval", "--weights", save.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("custom network"), "{stdout}");
+    assert_eq!(
+        number_after(&stdout, "test accuracy on digits "),
+        format!("{accuracy:.4}"),
+        "{stdout}"
+    );
+}
