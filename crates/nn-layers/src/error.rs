@@ -52,10 +52,15 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    /// A layer or network description that does not hold together: a field
-    /// of the wrong type, a size that does not fit the layer before.
+    /// A layer or network description that does not hold together: a size
+    /// that does not fit the layer before, an input of the wrong rank.
     #[error("{0}")]
     Description(String),
+
+    /// A layer's setting that is missing, unknown, of the wrong type or out
+    /// of its domain, named: `outputs: invalid type: string "ten", expected usize`.
+    #[error("{0}")]
+    Setting(String),
 
     /// Parameters set by name that do not fit the network: every missing,
     /// extra and mis-shaped name.

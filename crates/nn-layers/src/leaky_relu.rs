@@ -51,7 +51,7 @@ impl LayerConfig for LeakyReluConfig {
 
     fn build<T: Float>(&self, input: Option<&[usize]>, _: &mut ChaCha8Rng) -> Result<Built<T>> {
         if !self.slope.is_finite() {
-            return Err(crate::Error::Description(format!(
+            return Err(crate::Error::Setting(format!(
                 "slope must be finite, got {}",
                 self.slope
             )));

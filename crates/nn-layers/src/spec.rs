@@ -55,14 +55,14 @@ impl LayerSpec {
     /// The settings read as the kind's config.
     ///
     /// # Errors
-    /// [`Error::Description`] naming the field and what was expected (an
+    /// [`Error::Setting`] naming the field and what was expected (an
     /// unknown field, a missing one, a value of the wrong type).
     pub fn config<C: LayerConfig>(&self) -> Result<C> {
         let value = Value::Object(self.settings.clone());
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            Error::Description(if path == "." {
+            Error::Setting(if path == "." {
                 inner.to_string()
             } else {
                 format!("{path}: {inner}")

@@ -129,9 +129,12 @@ impl NetworkSpec {
                 ))
             })?;
             let built = kind.build(spec, shape.as_deref(), &mut rng).map_err(|e| {
+                // A shape that does not fit says where the shape came from;
+                // a bad setting is the layer's own.
+                let shape_error = matches!(e, nn_layers::Error::Description(_));
                 let from = match (&previous, &shape) {
-                    (Some(p), Some(_)) => format!(", the output of {p}"),
-                    (None, Some(_)) => ", the network's input".to_string(),
+                    (Some(p), Some(_)) if shape_error => format!(", the output of {p}"),
+                    (None, Some(_)) if shape_error => ", the network's input".to_string(),
                     _ => String::new(),
                 };
                 error(format!("{e}{from}"))

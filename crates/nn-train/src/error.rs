@@ -25,6 +25,15 @@ pub enum Error {
     #[error(transparent)]
     Model(#[from] nn_model::Error),
 
+    /// An error in a network file, naming it.
+    #[error("{origin}: {source}")]
+    InFile {
+        /// The network file.
+        origin: String,
+        /// What is wrong in it.
+        source: Box<Error>,
+    },
+
     /// The loss stopped being a finite number.
     #[error(
         "training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch}); try a smaller learning rate"

@@ -418,6 +418,19 @@ fn optimizer_for(
     Ok(nn_optim::by_name::<f32>(name, lr)?)
 }
 
+/// `error`, naming the network file `model` when it is one (a built-in's
+/// errors are ours, not the user's).
+fn in_network_file(model: &str, error: Error) -> Error {
+    if nn_model::builtin(model).is_some() {
+        error
+    } else {
+        Error::InFile {
+            origin: model.to_string(),
+            source: Box::new(error),
+        }
+    }
+}
+
 /// One MNIST sample's shape for a network: an image or a row.
 fn mnist_sample(spec: &NetworkSpec) -> Vec<usize> {
     if spec.takes_images() {
@@ -444,7 +457,8 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
         });
     }
     let sample = mnist_sample(&spec);
-    let mut net = build_for_data::<f32>(&spec, &sample, 10, 0)?;
+    let mut net = build_for_data::<f32>(&spec, &sample, 10, 0)
+        .map_err(|e| in_network_file(&args.model, e))?;
     let mut optimizer = optimizer_for(&spec, args.optimizer.as_deref(), None)?;
     let batches = random_batches::<f32>(&sample, batch, 4, 1)?;
     let opt: Option<&mut dyn nn_optim::Optimizer<f32>> = match workload {
@@ -474,7 +488,8 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         args.common.data_dir.as_deref(),
         args.seed,
     )?;
-    let mut net = build_for_data::<f32>(&spec, &sample_shape(&data), data.classes, args.seed)?;
+    let mut net = build_for_data::<f32>(&spec, &sample_shape(&data), data.classes, args.seed)
+        .map_err(|e| in_network_file(&args.model, e))?;
     let mut optimizer = optimizer_for(&spec, args.optimizer.as_deref(), args.lr)?;
     let config = TrainConfig {
         epochs: args.epochs,

@@ -316,3 +316,44 @@ fn nn_eval_reads_a_network_assembled_in_rust() {
         "{stdout}"
     );
 }
+
+/// Mistakes in a network file are found before training, and the message
+/// names the file, the layer (position and name), and the field or shapes.
+#[test]
+fn errors_in_a_network_file_name_the_file_layer_and_field() {
+    let cases = [
+        (
+            "input = [1, 28, 28]\n[[layers]]\nkind = \"conv\"\nfilters = 30\nkernel = [5, 5]\n\
+             [[layers]]\nkind = \"affine\"\noutputs = \"ten\"\n",
+            "layer 2 (affine1): outputs: invalid type: string \"ten\", expected usize",
+        ),
+        (
+            "input = [1, 28, 28]\n[[layers]]\nkind = \"conv\"\nfilters = 30\nkernel = [5, 5]\n\
+             [[layers]]\nkind = \"pool\"\nop = \"max\"\nsize = [2, 2]\n\
+             [[layers]]\nkind = \"affine\"\ninputs = 4000\noutputs = 10\n",
+            "layer 3 (affine1): expects 4000 inputs, but its input is (30, 12, 12) = 4320, \
+             the output of layer 2 (pool1)",
+        ),
+        (
+            "input = [784]\n[[layers]]\nkind = \"affine\"\noutputs = 10\n\
+             [[layers]]\nkind = \"dropuot\"\n",
+            "layer 2 (dropuot1): unknown layer kind `dropuot`; expected one of affine, conv,",
+        ),
+    ];
+    for (i, (text, expected)) in cases.into_iter().enumerate() {
+        let file = temp(&format!("bad{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let out = nn(&[
+            "train",
+            "--model",
+            file.to_str().unwrap(),
+            "--no-save",
+            "--no-plot",
+        ]);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let want = format!("error: {}: {expected}", file.display());
+        assert!(stderr.starts_with(&want), "{stderr}\nwanted: {want}");
+    }
+}
