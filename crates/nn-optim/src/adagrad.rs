@@ -37,6 +37,7 @@ impl Rule<1> for AdaGradConfig {
     const NAME: &'static str = "AdaGrad";
     const ABOUT: &'static str = "h ← h + g², W ← W − η·g/(√h + 1e-7)";
     const SLOTS: &'static [&'static str; 1] = &["h"];
+    const NONNEGATIVE: &'static [&'static str] = &["h"];
 
     fn lr(&self) -> f64 {
         self.lr

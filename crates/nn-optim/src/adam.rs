@@ -51,6 +51,7 @@ impl Rule<2> for AdamConfig {
     const NAME: &'static str = "Adam";
     const ABOUT: &'static str = "the book's Adam: bias-corrected moments, ε = 1e-7 on √v";
     const SLOTS: &'static [&'static str; 2] = &["m", "v"];
+    const NONNEGATIVE: &'static [&'static str] = &["v"];
 
     fn lr(&self) -> f64 {
         self.lr

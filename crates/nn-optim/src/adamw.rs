@@ -51,6 +51,7 @@ impl Rule<2> for AdamWConfig {
     const NAME: &'static str = "AdamW";
     const ABOUT: &'static str = "Adam with decoupled weight decay on weights, as torch.optim.AdamW";
     const SLOTS: &'static [&'static str; 2] = &["m", "v"];
+    const NONNEGATIVE: &'static [&'static str] = &["v"];
 
     fn lr(&self) -> f64 {
         self.lr

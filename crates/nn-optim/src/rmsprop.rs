@@ -34,6 +34,7 @@ impl Rule<1> for RmsPropConfig {
     const NAME: &'static str = "RMSprop";
     const ABOUT: &'static str = "h ← ρ·h + (1 − ρ)·g², W ← W − η·g/(√h + 1e-7)";
     const SLOTS: &'static [&'static str; 1] = &["h"];
+    const NONNEGATIVE: &'static [&'static str] = &["h"];
 
     fn lr(&self) -> f64 {
         self.lr

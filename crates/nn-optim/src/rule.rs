@@ -20,6 +20,9 @@ pub trait Rule<const K: usize>: Copy + std::fmt::Debug + Default + Send + Sync +
     const ABOUT: &'static str;
     /// The names of the state tensors in saved state, e.g. `["m", "v"]`.
     const SLOTS: &'static [&'static str; K];
+    /// The slots that cannot be negative (sums and averages of squares):
+    /// saved state that says otherwise is refused.
+    const NONNEGATIVE: &'static [&'static str] = &[];
 
     /// The learning rate η.
     fn lr(&self) -> f64;
@@ -63,7 +66,7 @@ impl<R: Rule<K>, T: Float, const K: usize> Optim<R, T, K> {
         rule.validate()?;
         Ok(Optim {
             rule,
-            slots: Slots::new(R::NAME, R::SLOTS),
+            slots: Slots::new(R::NAME, R::SLOTS, R::NONNEGATIVE),
         })
     }
 

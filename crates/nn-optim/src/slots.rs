@@ -20,6 +20,7 @@ pub(crate) struct Slot<T, const K: usize> {
 pub(crate) struct Slots<T, const K: usize> {
     optimizer: &'static str,
     names: &'static [&'static str; K],
+    nonnegative: &'static [&'static str],
     map: HashMap<String, Slot<T, K>>,
 }
 
@@ -27,10 +28,15 @@ pub(crate) struct Slots<T, const K: usize> {
 const STEPS: &str = "t";
 
 impl<T: Float, const K: usize> Slots<T, K> {
-    pub fn new(optimizer: &'static str, names: &'static [&'static str; K]) -> Self {
+    pub fn new(
+        optimizer: &'static str,
+        names: &'static [&'static str; K],
+        nonnegative: &'static [&'static str],
+    ) -> Self {
         Slots {
             optimizer,
             names,
+            nonnegative,
             map: HashMap::new(),
         }
     }
@@ -84,7 +90,10 @@ impl<T: Float, const K: usize> Slots<T, K> {
     /// the parameters at their next update.
     ///
     /// # Errors
-    /// [`Error::UnknownState`] for an entry whose slot is not one of `names`.
+    /// [`Error::UnknownState`] for an entry whose slot is not one of `names`;
+    /// [`Error::InvalidArgument`] for a value no update could have produced
+    /// (a step count that is not a whole number below 2⁵³, a non-finite
+    /// value, a negative sum of squares). Nothing is replaced then.
     pub fn import(&mut self, state: Vec<(String, Tensor<T>)>) -> Result<()> {
         let mut map: HashMap<String, Slot<T, K>> = HashMap::new();
         let all_slots: &'static [&'static str] = self.names;
@@ -99,14 +108,42 @@ impl<T: Float, const K: usize> Slots<T, K> {
                 tensors: std::array::from_fn(|_| ArrayD::zeros(ndarray::IxDyn(&[0]))),
                 steps: 0,
             });
+            let invalid = |what: String| Error::InvalidArgument {
+                op: self.optimizer,
+                message: format!("saved state `{entry}` {what}"),
+            };
             if slot_name == STEPS {
-                slot.steps = tensor.iter().next().map_or(0, |s| s.as_f64() as u64);
+                let steps = match tensor.as_slice_memory_order() {
+                    Some(&[s]) if tensor.ndim() == 0 => s.as_f64(),
+                    _ => {
+                        return Err(invalid(format!(
+                            "must be one number, not {}",
+                            Shape::from(tensor.shape())
+                        )))
+                    }
+                };
+                if !((0.0..9_007_199_254_740_992.0).contains(&steps) && steps.fract() == 0.0) {
+                    return Err(invalid(format!(
+                        "must be a whole number of steps below 2^53, got {steps}"
+                    )));
+                }
+                slot.steps = steps as u64;
             } else {
                 let i = self
                     .names
                     .iter()
                     .position(|n| *n == slot_name)
                     .ok_or_else(unknown)?;
+                if let Some(bad) = tensor.iter().find(|v| !v.is_finite()) {
+                    return Err(invalid(format!("holds {bad}")));
+                }
+                if self.nonnegative.contains(&slot_name) {
+                    if let Some(bad) = tensor.iter().find(|v| **v < T::zero()) {
+                        return Err(invalid(format!(
+                            "holds {bad}, but `{slot_name}` sums squares and cannot be negative"
+                        )));
+                    }
+                }
                 slot.tensors[i] = tensor;
             }
         }

@@ -170,3 +170,63 @@ fn every_optimizer_resumes_from_its_state() {
         assert_ne!(m1.w, toy().w, "{}", kind.name);
     }
 }
+
+/// State from a hostile checkpoint: step counts that overflowed or gave NaN
+/// weights, and negative sums of squares, are refused with the entry named;
+/// a large but possible step count still gives finite weights.
+#[test]
+fn saved_state_no_update_could_produce_is_refused() {
+    let arr0 = |v: f64| ndarray::arr0(v).into_dyn();
+    type State = Vec<(String, ArrayD<f64>)>;
+    let cases: Vec<(&str, State, &str)> = vec![
+        (
+            "adam",
+            vec![("t.w".into(), arr0(1.8e19))],
+            "Adam: saved state `t.w` must be a whole number of steps below 2^53, got 18000000000000000000",
+        ),
+        (
+            "momentum",
+            vec![("t.w".into(), arr0(-1.0))],
+            "Momentum: saved state `t.w` must be a whole number of steps below 2^53, got -1",
+        ),
+        (
+            "adagrad",
+            vec![("t.w".into(), array![1.0, 2.0].into_dyn())],
+            "AdaGrad: saved state `t.w` must be one number, not (2,)",
+        ),
+        (
+            "adam",
+            vec![("v.w".into(), array![[0.0, -1.0], [0.0, 0.0]].into_dyn())],
+            "Adam: saved state `v.w` holds -1, but `v` sums squares and cannot be negative",
+        ),
+        (
+            "rmsprop",
+            vec![("h.w".into(), array![f64::NAN].into_dyn())],
+            "RMSprop: saved state `h.w` holds NaN",
+        ),
+    ];
+    for (name, state, message) in cases {
+        let mut opt = by_name::<f64>(name, None).unwrap();
+        let err = opt.load_state(state).unwrap_err().to_string();
+        assert_eq!(err, message);
+    }
+    // Momentum's velocity may be negative.
+    let mut momentum = by_name::<f64>("momentum", None).unwrap();
+    momentum
+        .load_state(vec![(
+            "v.w".into(),
+            array![[-1.0, 0.0], [0.0, 0.0]].into_dyn(),
+        )])
+        .unwrap();
+
+    let mut adam = by_name::<f64>("adam", None).unwrap();
+    adam.load_state(vec![
+        ("t.w".into(), arr0(4e15)),
+        ("m.w".into(), array![[0.1, 0.1], [0.1, 0.1]].into_dyn()),
+        ("v.w".into(), array![[0.01, 0.01], [0.01, 0.01]].into_dyn()),
+    ])
+    .unwrap();
+    let mut model = toy();
+    adam.step(&mut model).unwrap();
+    assert!(model.w.iter().all(|w| w.is_finite()), "{}", model.w);
+}
