@@ -49,6 +49,24 @@ impl LayerConfig for ConvolutionConfig {
         input: Option<&[usize]>,
         rng: &mut nn_core::rng::ChaCha8Rng,
     ) -> Result<Built<T>> {
+        let plan = self.plan(input)?;
+        let channels = plan.params[0].1[1];
+        let layer = Convolution::init(
+            channels,
+            self.filters,
+            self.kernel,
+            self.stride,
+            self.pad,
+            self.init,
+            rng,
+        )?;
+        Ok(Built {
+            layer: Box::new(layer),
+            output: plan.output,
+        })
+    }
+
+    fn plan(&self, input: Option<&[usize]>) -> Result<nn_layers::Plan> {
         let image = match input {
             Some(&[c, h, w]) => Some([c, h, w]),
             Some(shape) => {
@@ -69,17 +87,12 @@ impl LayerConfig for ConvolutionConfig {
             }
             None => None,
         };
-        let layer = Convolution::init(
-            channels,
-            self.filters,
-            self.kernel,
-            self.stride,
-            self.pad,
-            self.init,
-            rng,
-        )?;
-        Ok(Built {
-            layer: Box::new(layer),
+        let [kh, kw] = self.kernel;
+        Ok(nn_layers::Plan {
+            params: vec![
+                ("weight", vec![self.filters, channels, kh, kw]),
+                ("bias", vec![self.filters]),
+            ],
             output,
         })
     }

@@ -66,7 +66,40 @@ impl Geometry {
                 ),
             ));
         }
-        let (padded_h, padded_w) = (height + 2 * pad, width + 2 * pad);
+        if height == 0 || width == 0 {
+            return Err(Error::invalid(
+                op,
+                format!(
+                    "an empty image {} has nothing to slide a window over",
+                    Shape::from(input)
+                ),
+            ));
+        }
+        // Sizes may come from files: every product is checked, so a huge pad
+        // or image is an error here rather than a wrap-around later.
+        let too_large = || {
+            Error::invalid(
+                op,
+                format!(
+                    "input {} padded by {pad} with a {kernel_h}x{kernel_w} window is too large to index",
+                    Shape::from(input)
+                ),
+            )
+        };
+        let padded = |n: usize| pad.checked_mul(2).and_then(|p| p.checked_add(n));
+        let (padded_h, padded_w) = match (padded(height), padded(width)) {
+            (Some(h), Some(w)) => (h, w),
+            _ => return Err(too_large()),
+        };
+        let fits = channels
+            .checked_mul(padded_h)
+            .and_then(|n| n.checked_mul(padded_w))
+            .and_then(|n| n.checked_mul(kernel_h))
+            .and_then(|n| n.checked_mul(kernel_w))
+            .is_some_and(|n| n <= isize::MAX as usize);
+        if !fits {
+            return Err(too_large());
+        }
         if padded_h < kernel_h || padded_w < kernel_w {
             return Err(Error::invalid(
                 op,
@@ -142,6 +175,31 @@ fn valid_range(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sizes from a hostile file: a pad of 2⁶³, an image of usize::MAX rows
+    /// (which wrapped to an output width of 3 in release builds), and an
+    /// empty image are errors that say so.
+    #[test]
+    fn sizes_that_cannot_be_indexed_are_errors() {
+        let huge_pad = Geometry::new("conv", [1, 28, 28], [5, 5], 1, 1 << 63).unwrap_err();
+        assert!(
+            huge_pad.to_string().contains(
+                "input (1, 28, 28) padded by 9223372036854775808 with a 5x5 window is too large"
+            ),
+            "{huge_pad}"
+        );
+        let tall = Geometry::new("pool", [1, usize::MAX, 2], [2, 2], 2, 0).unwrap_err();
+        assert!(tall.to_string().contains("too large to index"), "{tall}");
+        let wide = Geometry::new("pool", [1 << 22, 1 << 22, 1 << 22], [1, 1], 1, 0).unwrap_err();
+        assert!(wide.to_string().contains("too large to index"), "{wide}");
+        let empty = Geometry::new("conv", [1, 0, 0], [1, 1], 1, 1).unwrap_err();
+        assert!(
+            empty
+                .to_string()
+                .contains("an empty image (1, 0, 0) has nothing"),
+            "{empty}"
+        );
+    }
 
     #[test]
     fn output_sizes_round_down() {

@@ -2,7 +2,7 @@
 
 use ndarray::IxDyn;
 use nn_core::{Float, Parameters, Recycler, Shape, Tensor};
-use nn_layers::{Built, Error, Layer, LayerConfig, LayerSpec, Mode, Result};
+use nn_layers::{Built, Error, Layer, LayerConfig, LayerSpec, Mode, Plan, Result};
 use rayon::prelude::*;
 
 use crate::Geometry;
@@ -37,6 +37,14 @@ impl LayerConfig for PoolingConfig {
         let [fh, fw] = self.size;
         let stride = self.stride.unwrap_or(fh);
         let layer = Pooling::new(self.op, fh, fw, stride, self.pad)?;
+        Ok(Built {
+            layer: Box::new(layer),
+            output: self.plan(input)?.output,
+        })
+    }
+
+    fn plan(&self, input: Option<&[usize]>) -> Result<Plan> {
+        let stride = self.stride.unwrap_or(self.size[0]);
         let output = match input {
             Some(&[c, h, w]) => {
                 let g = Geometry::new("pool", [c, h, w], self.size, stride, self.pad)?;
@@ -50,8 +58,8 @@ impl LayerConfig for PoolingConfig {
             }
             None => None,
         };
-        Ok(Built {
-            layer: Box::new(layer),
+        Ok(Plan {
+            params: Vec::new(),
             output,
         })
     }

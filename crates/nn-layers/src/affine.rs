@@ -7,7 +7,7 @@ use nn_core::{
 
 use crate::error::check_shape;
 use crate::reshape::reshaped;
-use crate::spec::{reconcile, Built, LayerConfig, LayerSpec};
+use crate::spec::{reconcile, Built, LayerConfig, LayerSpec, Plan};
 use crate::{Error, Layer, Mode, Result};
 
 /// The settings of an [`Affine`] layer:
@@ -39,14 +39,26 @@ impl LayerConfig for AffineConfig {
         input: Option<&[usize]>,
         rng: &mut nn_core::rng::ChaCha8Rng,
     ) -> Result<Built<T>> {
+        let plan = self.plan(input)?;
+        let inputs = plan.params[0].1[0];
+        let layer = Affine::init(inputs, self.outputs, self.init, rng)?;
+        Ok(Built {
+            layer: Box::new(layer),
+            output: plan.output,
+        })
+    }
+
+    fn plan(&self, input: Option<&[usize]>) -> Result<Plan> {
         let provided = match input {
             Some(shape) => Some((crate::spec::size_of(shape)?, shape)),
             None => None,
         };
         let inputs = reconcile("inputs", self.inputs, provided)?;
-        let layer = Affine::init(inputs, self.outputs, self.init, rng)?;
-        Ok(Built {
-            layer: Box::new(layer),
+        Ok(Plan {
+            params: vec![
+                ("weight", vec![inputs, self.outputs]),
+                ("bias", vec![self.outputs]),
+            ],
             output: Some(vec![self.outputs]),
         })
     }

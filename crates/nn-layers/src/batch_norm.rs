@@ -5,7 +5,7 @@ use nn_core::{Float, Param, ParamKind, Parameters, Shape, Tensor};
 
 use crate::error::check_shape;
 use crate::reshape::reshaped;
-use crate::spec::{reconcile, Built, LayerConfig, LayerSpec};
+use crate::spec::{reconcile, Built, LayerConfig, LayerSpec, Plan};
 use crate::{Error, Layer, Mode, Result};
 
 /// The settings of a [`BatchNorm`] layer:
@@ -46,6 +46,14 @@ impl LayerConfig for BatchNormConfig {
         input: Option<&[usize]>,
         _: &mut nn_core::rng::ChaCha8Rng,
     ) -> Result<Built<T>> {
+        let features = self.plan(input)?.params[0].1[0];
+        let layer = BatchNorm::new(features)
+            .with_eps(self.eps)?
+            .with_momentum(self.momentum)?;
+        Ok(Built::same_shape(layer, input))
+    }
+
+    fn plan(&self, input: Option<&[usize]>) -> Result<Plan> {
         let provided = match input {
             Some(shape @ ([_] | [_, _, _])) => Some((shape[0], shape)),
             Some(shape) => {
@@ -57,10 +65,13 @@ impl LayerConfig for BatchNormConfig {
             None => None,
         };
         let features = reconcile("features", self.features, provided)?;
-        let layer = BatchNorm::new(features)
-            .with_eps(self.eps)?
-            .with_momentum(self.momentum)?;
-        Ok(Built::same_shape(layer, input))
+        Ok(Plan {
+            params: ["gamma", "beta", "running_mean", "running_var"]
+                .into_iter()
+                .map(|name| (name, vec![features]))
+                .collect(),
+            output: input.map(<[usize]>::to_vec),
+        })
     }
 
     fn example() -> (Self, Vec<usize>) {

@@ -4,7 +4,7 @@ use nn_core::{rng::ChaCha8Rng, Float, Param, Parameters, Shape, Tensor};
 
 use crate::error::check_shape;
 use crate::reshape::reshaped;
-use crate::spec::{size_of, Built, LayerConfig, LayerSpec};
+use crate::spec::{size_of, Built, LayerConfig, LayerSpec, Plan};
 use crate::{Error, Layer, Mode, Result};
 
 /// The settings of a [`Flatten`] layer (none): `{ kind = "flatten" }`.
@@ -17,12 +17,19 @@ impl LayerConfig for FlattenConfig {
     const ABOUT: &'static str = "(N, C, H, W) → (N, C·H·W)";
 
     fn build<T: Float>(&self, input: Option<&[usize]>, _: &mut ChaCha8Rng) -> Result<Built<T>> {
+        Ok(Built {
+            layer: Box::new(Flatten::new()),
+            output: self.plan(input)?.output,
+        })
+    }
+
+    fn plan(&self, input: Option<&[usize]>) -> Result<Plan> {
         let output = match input {
             Some(shape) => Some(vec![size_of(shape)?]),
             None => None,
         };
-        Ok(Built {
-            layer: Box::new(Flatten::new()),
+        Ok(Plan {
+            params: Vec::new(),
             output,
         })
     }

@@ -72,7 +72,7 @@ pub use relu::{Relu, ReluConfig};
 pub use sequential::Sequential;
 pub use sigmoid::{Sigmoid, SigmoidConfig};
 pub use softmax_with_loss::SoftmaxWithLoss;
-pub use spec::{reconcile, size_of, Built, LayerConfig, LayerSpec};
+pub use spec::{reconcile, size_of, Built, LayerConfig, LayerSpec, Plan};
 pub use tanh::{Tanh, TanhConfig};
 pub use targets::{argmax, Targets};
 pub use two_layer_net::TwoLayerNet;

@@ -91,6 +91,18 @@ impl<T: Float> Built<T> {
     }
 }
 
+/// What a layer will hold and give, computed from its settings and input
+/// shape without allocating: what a checkpoint's tensors are checked against
+/// before a network is built from its description.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// Each parameter and buffer the layer lends, by its local name
+    /// (`weight`, `running_mean`), with its shape, in lending order.
+    pub params: Vec<(&'static str, Vec<usize>)>,
+    /// The output's shape per sample, when the input's is known.
+    pub output: Option<Vec<usize>>,
+}
+
 /// The settings of one kind of layer: what its [`LayerSpec`] holds, and how
 /// to build the layer from them.
 ///
@@ -112,6 +124,21 @@ pub trait LayerConfig:
     /// Settings out of their domain, or an input shape the layer cannot take,
     /// with both shapes in the message.
     fn build<T: Float>(&self, input: Option<&[usize]>, rng: &mut ChaCha8Rng) -> Result<Built<T>>;
+
+    /// The layer's parameters and output shape for inputs of per-sample
+    /// shape `input`, with the same checks as [`build`](LayerConfig::build)
+    /// and checked arithmetic, allocating nothing. The default is a layer
+    /// without parameters whose output has its input's shape; the registry's
+    /// tests check every kind's plan against the layer it builds.
+    ///
+    /// # Errors
+    /// As [`build`](LayerConfig::build).
+    fn plan(&self, input: Option<&[usize]>) -> Result<Plan> {
+        Ok(Plan {
+            params: Vec::new(),
+            output: input.map(<[usize]>::to_vec),
+        })
+    }
 
     /// A small instance and a per-sample input shape it takes: what the
     /// registry's tests build, round-trip and gradient-check for every kind.

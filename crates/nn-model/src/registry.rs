@@ -8,7 +8,7 @@ use nn_conv::{ConvolutionConfig, PoolingConfig};
 use nn_core::{rng::ChaCha8Rng, Float};
 use nn_layers::{
     AffineConfig, BatchNormConfig, Built, DropoutConfig, FlattenConfig, GeluConfig, LayerConfig,
-    LayerSpec, LeakyReluConfig, ReluConfig, Result, SigmoidConfig, TanhConfig,
+    LayerSpec, LeakyReluConfig, Plan, ReluConfig, Result, SigmoidConfig, TanhConfig,
 };
 
 /// Builds a layer from its description, for inputs of a per-sample shape.
@@ -22,6 +22,7 @@ pub struct LayerKind<T: Float> {
     /// One line on what it computes.
     pub about: &'static str,
     build: BuildFn<T>,
+    plan: fn(&LayerSpec, Option<&[usize]>) -> Result<Plan>,
     example: fn() -> (LayerSpec, Vec<usize>),
 }
 
@@ -40,6 +41,7 @@ impl<T: Float> LayerKind<T> {
             kind: C::KIND,
             about: C::ABOUT,
             build: |spec, input, rng| spec.config::<C>()?.build(input, rng),
+            plan: |spec, input| spec.config::<C>()?.plan(input),
             example: || {
                 let (config, input) = C::example();
                 (LayerSpec::of(&config), input)
@@ -60,6 +62,15 @@ impl<T: Float> LayerKind<T> {
         rng: &mut ChaCha8Rng,
     ) -> Result<Built<T>> {
         (self.build)(spec, input, rng)
+    }
+
+    /// What the layer `spec` describes would hold and give, allocating
+    /// nothing (see [`LayerConfig::plan`]).
+    ///
+    /// # Errors
+    /// As [`build`](LayerKind::build).
+    pub fn plan(&self, spec: &LayerSpec, input: Option<&[usize]>) -> Result<Plan> {
+        (self.plan)(spec, input)
     }
 
     /// A small example of the kind and an input shape it takes (for tests

@@ -6,7 +6,7 @@ use nn_core::{rng::seeded, Float};
 use nn_layers::{LayerSpec, Network, Sequential};
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{layer_kind, layer_kinds};
+use crate::registry::{layer_kinds, LayerKind};
 use crate::{Error, Result};
 
 /// The loss on top of a network's scores.
@@ -16,6 +16,15 @@ pub enum Loss {
     /// Softmax and cross-entropy (the book's `SoftmaxWithLoss`).
     #[default]
     SoftmaxCrossEntropy,
+}
+
+/// What a network would hold, from [`NetworkSpec::plan`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkPlan {
+    /// Every parameter and buffer, by full name (`conv1.weight`), in order.
+    pub params: Vec<(String, Vec<usize>)>,
+    /// Each layer's output shape per sample, when the input's is known.
+    pub outputs: Vec<Option<Vec<usize>>>,
 }
 
 /// A network described as data: what a network file holds, what a
@@ -106,6 +115,52 @@ impl NetworkSpec {
     fn build_with_output<T: Float>(&self, seed: u64) -> Result<(Network<T>, Option<Vec<usize>>)> {
         let mut rng = seeded(seed);
         let mut layers = Sequential::<T>::new();
+        let output = self.walk::<T>(|kind, spec, _, input| {
+            let built = kind.build(spec, input, &mut rng)?;
+            layers.push_boxed(built.layer);
+            Ok(built.output)
+        })?;
+        let mut net = Network::new(layers).with_weight_decay(self.weight_decay)?;
+        if let Some(input) = &self.input {
+            net = net.with_input_shape(input.clone());
+        }
+        Ok((net, output))
+    }
+
+    /// Every parameter and buffer the network would hold (full names, as
+    /// [`Network::state`] gives them, with shapes) and each layer's output
+    /// shape per sample, computed with checked arithmetic and without
+    /// allocating: what a checkpoint's tensors are checked against before
+    /// the network is built.
+    ///
+    /// # Errors
+    /// As [`build`](NetworkSpec::build).
+    pub fn plan(&self) -> Result<NetworkPlan> {
+        let mut plan = NetworkPlan::default();
+        self.walk::<f32>(|kind, spec, name, input| {
+            let layer = kind.plan(spec, input)?;
+            for (param, shape) in layer.params {
+                plan.params.push((format!("{name}.{param}"), shape));
+            }
+            plan.outputs.push(layer.output.clone());
+            Ok(layer.output)
+        })?;
+        Ok(plan)
+    }
+
+    /// Calls `each(kind, spec, name, input shape)` for every layer in order,
+    /// passing each layer's output shape on to the next, and names the layer
+    /// (position, name) and where its input came from in errors.
+    fn walk<T: Float>(
+        &self,
+        mut each: impl FnMut(
+            &LayerKind<T>,
+            &LayerSpec,
+            &str,
+            Option<&[usize]>,
+        ) -> nn_layers::Result<Option<Vec<usize>>>,
+    ) -> Result<Option<Vec<usize>>> {
+        let kinds = layer_kinds::<T>();
         let mut shape = self.input.clone();
         let mut previous: Option<String> = None;
         for (i, spec) in self.layers.iter().enumerate() {
@@ -120,15 +175,15 @@ impl NetworkSpec {
                 name: name.clone(),
                 message,
             };
-            let kind = layer_kind::<T>(&spec.kind).ok_or_else(|| {
-                let known: Vec<&str> = layer_kinds::<T>().iter().map(|k| k.kind).collect();
+            let kind = kinds.iter().find(|k| k.kind == spec.kind).ok_or_else(|| {
+                let known: Vec<&str> = kinds.iter().map(|k| k.kind).collect();
                 error(format!(
                     "unknown layer kind `{}`; expected one of {}",
                     spec.kind,
                     known.join(", ")
                 ))
             })?;
-            let built = kind.build(spec, shape.as_deref(), &mut rng).map_err(|e| {
+            let output = each(kind, spec, &name, shape.as_deref()).map_err(|e| {
                 // A shape that does not fit says where the shape came from;
                 // a bad setting is the layer's own.
                 let shape_error = matches!(e, nn_layers::Error::Description(_));
@@ -139,15 +194,10 @@ impl NetworkSpec {
                 };
                 error(format!("{e}{from}"))
             })?;
-            layers.push_boxed(built.layer);
             previous = Some(format!("layer {} ({name})", i + 1));
-            shape = built.output;
+            shape = output;
         }
-        let mut net = Network::new(layers).with_weight_decay(self.weight_decay)?;
-        if let Some(input) = &self.input {
-            net = net.with_input_shape(input.clone());
-        }
-        Ok((net, shape))
+        Ok(shape)
     }
 
     /// Reads a description from TOML text; `origin` (a path) names it in errors.

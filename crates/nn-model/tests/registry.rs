@@ -59,6 +59,18 @@ fn every_layer_kind_round_trips_and_passes_its_gradient_check() {
             kind.kind
         );
 
+        // The plan (no allocation) announces what the layer holds and gives.
+        let plan = kind.plan(&spec, Some(&sample)).unwrap();
+        let mut lent = Vec::new();
+        layer.visit_params(&mut |p| lent.push((p.name.to_string(), p.value.shape().to_vec())));
+        let planned: Vec<(String, Vec<usize>)> = plan
+            .params
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.clone()))
+            .collect();
+        assert_eq!(planned, lent, "{}: plan", kind.kind);
+        assert_eq!(plan.output.unwrap(), &out_shape[1..], "{}: plan", kind.kind);
+
         let report = check_layer(&mut *layer, &x, 11).unwrap();
         assert!(!report.is_empty());
         for diff in report {
@@ -296,4 +308,30 @@ fn errors_name_the_layer_the_field_and_both_shapes() {
         nn_model::resolve("no-such-net"),
         Err(Error::UnknownNetwork { .. })
     ));
+}
+
+/// Every built-in network's plan names every parameter and buffer the built
+/// network holds, with its shape, in order, and the last output is 10 scores.
+#[test]
+fn every_builtin_plan_matches_the_built_network() {
+    for b in BUILTINS {
+        let spec = b.spec();
+        let plan = spec.plan().unwrap();
+        let mut net = spec.build::<f32>(0).unwrap();
+        let state: Vec<(String, Vec<usize>)> = net
+            .state()
+            .into_iter()
+            .map(|(n, t)| (n, t.shape().to_vec()))
+            .collect();
+        let mut planned = plan.params.clone();
+        planned.sort();
+        assert_eq!(planned, state, "{}", b.name);
+        assert_eq!(
+            plan.outputs.last().unwrap().as_deref(),
+            Some(&[10][..]),
+            "{}",
+            b.name
+        );
+        assert_eq!(plan.outputs.len(), spec.layers.len());
+    }
 }

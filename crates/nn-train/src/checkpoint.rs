@@ -20,6 +20,12 @@ pub const FORMAT: &str = "nn-checkpoint-2";
 pub const NETWORK_KEY: &str = "network";
 /// Prefix of the optimizer's state tensors.
 pub const OPTIMIZER_PREFIX: &str = "optimizer.";
+/// The largest checkpoint [`Checkpoint::read`] reads: 4 GiB.
+pub const MAX_CHECKPOINT_BYTES: u64 = 4 << 30;
+/// The most values one layer of a network read from a checkpoint may give
+/// per sample (2²⁸): a bound on what evaluating it can allocate, far above
+/// any network of the book (DeepConvNet's largest is 16·28·28 = 12,544).
+pub const MAX_SAMPLE_VALUES: usize = 1 << 28;
 
 /// Writes `net` to `path` as safetensors: every parameter and batch-norm
 /// statistic under its stable name (`affine1.weight`, `bn1.running_mean`),
@@ -81,8 +87,43 @@ pub fn save<T: Float>(
         .map_err(|e| Error::checkpoint(path, format!("cannot serialise: {e}")))?;
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::checkpoint(path, format!("cannot serialise: {e}")))?;
+    let bytes = sort_metadata(bytes)
+        .map_err(|e| Error::checkpoint(path, format!("cannot serialise: {e}")))?;
     nn_data::write_atomically(path, &bytes)?;
     Ok(())
+}
+
+/// Rewrites the header of a serialised safetensors file with its metadata in
+/// key order, so the same network gives the same bytes (safetensors writes
+/// the metadata map in hash order). The header keeps its length, so the
+/// tensors' offsets are unchanged.
+fn sort_metadata(mut bytes: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
+    let len: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("no header")?;
+    let len = usize::try_from(u64::from_le_bytes(len)).map_err(|e| e.to_string())?;
+    let end = len
+        .checked_add(8)
+        .filter(|&e| e <= bytes.len())
+        .ok_or("header past the end")?;
+    let text = std::str::from_utf8(&bytes[8..end]).map_err(|e| e.to_string())?;
+    let trimmed = text.trim_end();
+    let mut header: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| e.to_string())?;
+    if let Some(serde_json::Value::Object(map)) = header.get_mut("__metadata__") {
+        let sorted: BTreeMap<String, serde_json::Value> = std::mem::take(map).into_iter().collect();
+        *map = sorted.into_iter().collect();
+    }
+    let out = serde_json::to_string(&header).map_err(|e| e.to_string())?;
+    if out.len() != trimmed.len() {
+        return Err(format!(
+            "the sorted header has {} bytes where the original had {}",
+            out.len(),
+            trimmed.len()
+        ));
+    }
+    bytes[8..8 + out.len()].copy_from_slice(out.as_bytes());
+    Ok(bytes)
 }
 
 /// A checkpoint read from disk.
@@ -100,10 +141,39 @@ impl Checkpoint {
     /// [`Error::Io`] when unreadable; [`Error::Checkpoint`] when it is not a
     /// safetensors file, or has no network description in its metadata.
     pub fn read(path: &Path) -> Result<Checkpoint> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let info = file.metadata().map_err(io)?;
+        if !info.is_file() {
+            return Err(Error::checkpoint(
+                path,
+                "is not a regular file (a device or a pipe), so it is not read".to_string(),
+            ));
+        }
+        if info.len() > MAX_CHECKPOINT_BYTES {
+            return Err(Error::checkpoint(
+                path,
+                format!(
+                    "is {} bytes; nn reads checkpoints of at most {MAX_CHECKPOINT_BYTES} bytes",
+                    info.len()
+                ),
+            ));
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_CHECKPOINT_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(io)?;
+        if bytes.len() as u64 > MAX_CHECKPOINT_BYTES {
+            return Err(Error::checkpoint(
+                path,
+                format!("grew past {MAX_CHECKPOINT_BYTES} bytes while it was read"),
+            ));
+        }
         let (_, header) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| Error::checkpoint(path, format!("not a safetensors file: {e}")))?;
         SafeTensors::deserialize(&bytes)
@@ -186,11 +256,28 @@ impl Checkpoint {
     /// # Errors
     /// [`Error::Checkpoint`] listing every name and shape that differs.
     pub fn restore<T: Float>(&self, net: &mut Network<T>) -> Result<()> {
-        let st = self.tensors();
         let mut expected = Vec::new();
         net.visit_params(&mut |p| expected.push((p.name.to_string(), p.value.shape().to_vec())));
+        self.check_fit(&expected)?;
+        let st = self.tensors();
+        let mut values = BTreeMap::new();
+        for (name, _) in &expected {
+            let view = st.tensor(name).expect("checked above");
+            values.insert(name.clone(), self.decode::<T>(name, &view)?);
+        }
+        net.visit_params(&mut |mut p| p.value.assign(&values[p.name]));
+        Ok(())
+    }
+
+    /// Every parameter `expected` (names and shapes) is in the checkpoint with
+    /// its shape, and the checkpoint holds nothing else but optimizer state.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] listing every name and shape that differs.
+    fn check_fit(&self, expected: &[(String, Vec<usize>)]) -> Result<()> {
+        let st = self.tensors();
         let mut problems = Vec::new();
-        for (name, shape) in &expected {
+        for (name, shape) in expected {
             match st.tensor(name) {
                 Ok(view) if view.shape() != shape.as_slice() => problems.push(format!(
                     "{name} is {} in the checkpoint but {} in the network",
@@ -212,19 +299,14 @@ impl Checkpoint {
                 ));
             }
         }
-        if !problems.is_empty() {
-            return Err(Error::checkpoint(
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::checkpoint(
                 &self.path,
                 format!("does not fit the network: {}", problems.join("; ")),
-            ));
+            ))
         }
-        let mut values = BTreeMap::new();
-        for (name, _) in &expected {
-            let view = st.tensor(name).expect("checked above");
-            values.insert(name.clone(), self.decode::<T>(name, &view)?);
-        }
-        net.visit_params(&mut |mut p| p.value.assign(&values[p.name]));
-        Ok(())
     }
 
     /// The network described by the metadata, with the checkpoint's values.
@@ -233,7 +315,34 @@ impl Checkpoint {
     /// As [`Checkpoint::spec`], [`NetworkSpec::build`] and
     /// [`Checkpoint::restore`].
     pub fn network<T: Float>(&self) -> Result<Network<T>> {
-        let mut net = self.spec()?.build(0)?;
+        let spec = self.spec()?;
+        // The description's claims are checked against the file's own
+        // tensors before anything is allocated: a parameter can be no larger
+        // than the bytes that hold it, and no layer's output may exceed
+        // MAX_SAMPLE_VALUES per sample.
+        let in_description = |e: nn_model::Error| {
+            Error::checkpoint(&self.path, format!("its network description: {e}"))
+        };
+        let plan = spec.plan().map_err(in_description)?;
+        self.check_fit(&plan.params)?;
+        for (i, output) in plan.outputs.iter().enumerate() {
+            let values = output.as_deref().map(nn_layers::size_of);
+            if !matches!(values, None | Some(Ok(0..=MAX_SAMPLE_VALUES))) {
+                return Err(Error::checkpoint(
+                    &self.path,
+                    format!(
+                        "its network description: layer {} ({}) gives {} values per sample; \
+                         nn evaluates at most {MAX_SAMPLE_VALUES}",
+                        i + 1,
+                        spec.layers[i].kind,
+                        output
+                            .as_deref()
+                            .map_or("?".into(), |s| Shape::from(s).to_string())
+                    ),
+                ));
+            }
+        }
+        let mut net = spec.build(0).map_err(in_description)?;
         self.restore(&mut net)?;
         Ok(net)
     }

@@ -288,3 +288,141 @@ fn python_safetensors_reads_a_checkpoint() {
     }
     assert_eq!(lines.last(), Some(&"layers affine bn relu affine"));
 }
+
+/// A safetensors file holding `tensors` (f32, all zeros) whose metadata
+/// carries the network description `network` (TOML, converted to JSON).
+fn crafted(name: &str, network: &str, tensors: &[(&str, &[usize])]) -> PathBuf {
+    let spec = nn_model::NetworkSpec::from_toml(network, "test").unwrap();
+    let data: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(n, s)| {
+            (
+                n.to_string(),
+                s.to_vec(),
+                vec![0u8; 4 * s.iter().product::<usize>()],
+            )
+        })
+        .collect();
+    let views: Vec<(&str, safetensors::tensor::TensorView<'_>)> = data
+        .iter()
+        .map(|(n, s, b)| {
+            let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                .unwrap();
+            (n.as_str(), view)
+        })
+        .collect();
+    let metadata = std::collections::HashMap::from([
+        ("network".to_string(), spec.to_json()),
+        ("format".to_string(), "nn-checkpoint-2".to_string()),
+    ]);
+    let bytes = safetensors::serialize(views, Some(metadata)).unwrap();
+    let path = temp(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn network_error(path: &std::path::Path) -> String {
+    Checkpoint::read(path)
+        .unwrap()
+        .network::<f32>()
+        .unwrap_err()
+        .to_string()
+}
+
+/// A few hundred bytes that claim a 40 GB layer, a pad of 2⁶³, or a layer
+/// output of 400 million values per sample: each is refused, naming the
+/// problem, before anything is allocated (these used to abort the process or
+/// panic).
+#[test]
+fn a_checkpoints_claims_are_checked_against_its_tensors_first() {
+    let huge = crafted(
+        "huge.safetensors",
+        "input = [100000]\n[[layers]]\nkind = \"affine\"\noutputs = 100000\n",
+        &[("affine1.weight", &[2, 2]), ("affine1.bias", &[2])],
+    );
+    assert!(std::fs::metadata(&huge).unwrap().len() < 1000);
+    let e = network_error(&huge);
+    assert!(
+        e.contains("does not fit the network: affine1.weight is (2, 2) in the checkpoint but (100000, 100000) in the network; affine1.bias is (2,) in the checkpoint but (100000,) in the network"),
+        "{e}"
+    );
+
+    let pad = crafted(
+        "pad.safetensors",
+        "input = [1, 28, 28]\n[[layers]]\nkind = \"conv\"\nfilters = 1\nkernel = [1, 1]\npad = 9223372036854775808\n",
+        &[("conv1.weight", &[1, 1, 1, 1]), ("conv1.bias", &[1])],
+    );
+    let e = network_error(&pad);
+    assert!(
+        e.contains("its network description: layer 1 (conv1): conv: input (1, 28, 28) padded by 9223372036854775808 with a 1x1 window is too large to index"),
+        "{e}"
+    );
+
+    let wide = crafted(
+        "wide.safetensors",
+        "input = [1, 28, 28]\n[[layers]]\nkind = \"conv\"\nfilters = 1\nkernel = [1, 1]\npad = 10000\n",
+        &[("conv1.weight", &[1, 1, 1, 1]), ("conv1.bias", &[1])],
+    );
+    let e = network_error(&wide);
+    assert!(
+        e.contains("layer 1 (conv) gives (1, 20028, 20028) values per sample; nn evaluates at most 268435456"),
+        "{e}"
+    );
+}
+
+/// Not a regular file: refused before reading (`nn eval --weights
+/// /dev/zero` read until memory ran out).
+#[test]
+fn a_device_is_not_read_as_a_checkpoint() {
+    let e = Checkpoint::read(std::path::Path::new("/dev/zero"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "/dev/zero: is not a regular file (a device or a pipe), so it is not read"
+    );
+}
+
+/// Same seed, same training: the same checkpoint bytes, with 1 thread or 2
+/// (the metadata used to be written in hash-map order).
+#[test]
+fn the_same_training_gives_the_same_bytes_on_any_thread_count() {
+    let files: Vec<Vec<u8>> = [1, 2, 2, 1]
+        .into_iter()
+        .enumerate()
+        .map(|(i, threads)| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut net = MultiLayerNet {
+                    input_size: 12,
+                    hidden_sizes: vec![5, 4],
+                    output_size: 4,
+                    batch_norm: true,
+                    ..MultiLayerNet::default()
+                }
+                .build::<f32>(4)
+                .unwrap();
+                let (x, t) = batch();
+                let mut adam = Adam::new(AdamConfig::default()).unwrap();
+                for _ in 0..3 {
+                    net.gradient(&x, &t).unwrap();
+                    adam.step(&mut net).unwrap();
+                }
+                let path = temp(&format!("same-{i}.safetensors"));
+                let extra = BTreeMap::from([
+                    ("model".to_string(), "test".to_string()),
+                    ("seed".to_string(), "4".to_string()),
+                    ("dataset".to_string(), "none".to_string()),
+                ]);
+                checkpoint::save(&path, &mut net, Some(&adam), &extra).unwrap();
+                std::fs::read(&path).unwrap()
+            })
+        })
+        .collect();
+    for f in &files[1..] {
+        assert!(f == &files[0], "checkpoint bytes differ");
+    }
+}
