@@ -15,36 +15,57 @@ pub struct Idx {
     pub data: Vec<u8>,
 }
 
-/// Reads an IDX file, gzip-compressed (`.gz`, recognised by its magic
-/// bytes) or not.
+/// The most data bytes an IDX file may announce: 256 MiB, five times the
+/// largest MNIST file (47 MB). Readers allocate at most this much, whatever
+/// a header or a gzip stream claims.
+pub const MAX_IDX_BYTES: usize = 256 << 20;
+
+/// Reads an IDX file, gzipped (detected by its magic bytes) or plain.
+///
+/// The header is read first, and no more data than it announces (plus one
+/// byte, to detect extra data) is ever read or decompressed, so a gzip bomb
+/// costs nothing beyond the announced size, itself at most [`MAX_IDX_BYTES`].
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Format`] naming the
-/// file when the gzip stream is corrupt or truncated, or the IDX content is
-/// invalid (see [`parse_idx`]).
+/// file for a bad gzip stream, header, element type, size or length.
 pub fn read_idx(path: &Path) -> Result<Idx> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let bytes = gunzip_if_needed(path, bytes)?;
-    parse_idx(path, &bytes)
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = std::io::BufReader::new(file);
+    let gzipped = std::io::BufRead::fill_buf(&mut reader)
+        .map_err(|e| Error::io(path, e))?
+        .starts_with(&GZIP_MAGIC);
+    if gzipped {
+        read_idx_from(path, flate2::read::MultiGzDecoder::new(reader), true)
+    } else {
+        read_idx_from(path, reader, false)
+    }
 }
 
-/// `bytes` decompressed when they start with the gzip magic number (1f 8b),
-/// unchanged otherwise.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// `bytes`, decompressed when they are gzipped, up to [`MAX_IDX_BYTES`].
 ///
 /// # Errors
-/// [`Error::Format`] when the gzip stream is corrupt or truncated.
+/// [`Error::Format`] for a bad gzip stream or content beyond the limit.
 pub fn gunzip_if_needed(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
+    if !bytes.starts_with(&GZIP_MAGIC) {
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
+    let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        .take(MAX_IDX_BYTES as u64 + 1)
         .read_to_end(&mut out)
         .map_err(|e| Error::format(path, format!("not a valid gzip file: {e}")))?;
+    if out.len() > MAX_IDX_BYTES {
+        return Err(Error::format(
+            path,
+            format!("decompresses to more than {MAX_IDX_BYTES} bytes, the most nn reads"),
+        ));
+    }
     Ok(out)
 }
 
-/// The name of an IDX element type, for messages.
 fn type_name(code: u8) -> &'static str {
     match code {
         0x08 => "unsigned byte",
@@ -57,39 +78,47 @@ fn type_name(code: u8) -> &'static str {
     }
 }
 
-/// Parses the (decompressed) content of an IDX file: magic number
-/// `00 00 08 d` (unsigned bytes, d dimensions), d big-endian `u32`
-/// dimensions, then exactly their product in bytes.
+/// Parses IDX bytes already in memory (see [`read_idx`] for the errors).
 ///
 /// # Errors
-/// [`Error::Format`] naming `path`, for a short or wrong magic number, an
-/// element type other than unsigned byte, zero dimensions, or a payload
-/// longer or shorter than the dimensions announce.
-///
-/// ```
-/// use std::path::Path;
-///
-/// let bytes = [0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6];
-/// let idx = nn_data::idx::parse_idx(Path::new("example"), &bytes)?;
-/// assert_eq!((idx.dims, idx.data), (vec![2, 3], vec![1, 2, 3, 4, 5, 6]));
-///
-/// let err = nn_data::idx::parse_idx(Path::new("short.idx"), &bytes[..17]).unwrap_err();
-/// assert_eq!(
-///     err.to_string(),
-///     "short.idx: truncated: the header announces (2, 3) = 6 bytes of data, but 5 follow"
-/// );
-/// # Ok::<(), nn_data::Error>(())
-/// ```
+/// As [`read_idx`].
 pub fn parse_idx(path: &Path, bytes: &[u8]) -> Result<Idx> {
-    let [z0, z1, kind, ndims] = match bytes.get(..4) {
-        Some(&[a, b, c, d]) => [a, b, c, d],
-        _ => {
-            return Err(Error::format(
-                path,
-                format!("{} bytes is too short for an IDX header", bytes.len()),
-            ))
+    read_idx_from(path, bytes, false)
+}
+
+/// Reads up to `buf.len()` bytes; how many there were.
+fn read_up_to(path: &Path, r: &mut impl Read, buf: &mut [u8], gzipped: bool) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_error(path, e, gzipped)),
         }
-    };
+    }
+    Ok(got)
+}
+
+fn read_error(path: &Path, e: std::io::Error, gzipped: bool) -> Error {
+    if gzipped {
+        Error::format(path, format!("not a valid gzip file: {e}"))
+    } else {
+        Error::io(path, e)
+    }
+}
+
+/// The header, then exactly the data it announces.
+fn read_idx_from(path: &Path, mut r: impl Read, gzipped: bool) -> Result<Idx> {
+    let mut magic = [0u8; 4];
+    let got = read_up_to(path, &mut r, &mut magic, gzipped)?;
+    if got < 4 {
+        return Err(Error::format(
+            path,
+            format!("{got} bytes is too short for an IDX header"),
+        ));
+    }
+    let [z0, z1, kind, ndims] = magic;
     if (z0, z1) != (0, 0) {
         return Err(Error::format(
             path,
@@ -113,15 +142,17 @@ pub fn parse_idx(path: &Path, bytes: &[u8]) -> Result<Idx> {
         return Err(Error::format(path, "IDX header declares zero dimensions"));
     }
     let header = 4 + 4 * ndims;
-    let Some(dim_bytes) = bytes.get(4..header) else {
+    let mut dim_bytes = vec![0u8; 4 * ndims];
+    let got = read_up_to(path, &mut r, &mut dim_bytes, gzipped)?;
+    if got < dim_bytes.len() {
         return Err(Error::format(
             path,
             format!(
                 "truncated header: {ndims} dimensions need {header} bytes, the file has {}",
-                bytes.len()
+                4 + got
             ),
         ));
-    };
+    }
     let dims: Vec<usize> = dim_bytes
         .chunks_exact(4)
         .map(|d| u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as usize)
@@ -130,26 +161,34 @@ pub fn parse_idx(path: &Path, bytes: &[u8]) -> Result<Idx> {
     let expected = dims
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| Error::format(path, format!("dimensions {shape} overflow")))?;
-    let payload = &bytes[header..];
-    if payload.len() != expected {
-        let problem = if payload.len() < expected {
-            format!(
-                "truncated: the header announces {shape} = {expected} bytes of data, but {} follow",
-                payload.len()
+        .filter(|&n| n <= MAX_IDX_BYTES)
+        .ok_or_else(|| {
+            Error::format(
+                path,
+                format!(
+                    "dimensions {shape} announce more than {MAX_IDX_BYTES} bytes of data, the most nn reads"
+                ),
             )
-        } else {
+        })?;
+    let mut data = vec![0u8; expected];
+    let got = read_up_to(path, &mut r, &mut data, gzipped)?;
+    if got < expected {
+        return Err(Error::format(
+            path,
             format!(
-                "{} bytes more than the {expected} the header's dimensions {shape} announce",
-                payload.len() - expected
-            )
-        };
-        return Err(Error::format(path, problem));
+                "truncated: the header announces {shape} = {expected} bytes of data, but {got} follow"
+            ),
+        ));
     }
-    Ok(Idx {
-        dims,
-        data: payload.to_vec(),
-    })
+    if read_up_to(path, &mut r, &mut [0u8; 1], gzipped)? > 0 {
+        return Err(Error::format(
+            path,
+            format!(
+                "more data follows the {expected} bytes the header's dimensions {shape} announce"
+            ),
+        ));
+    }
+    Ok(Idx { dims, data })
 }
 
 #[cfg(test)]
@@ -186,12 +225,56 @@ mod tests {
         );
         check(
             &idx(&[3], &[1, 2, 3, 4]),
-            "1 bytes more than the 3 the header's dimensions (3,) announce",
+            "more data follows the 3 bytes the header's dimensions (3,) announce",
         );
         check(
             &idx(&[2, 2], &[1, 2, 3]),
             "truncated: the header announces (2, 2) = 4 bytes of data, but 3 follow",
         );
+    }
+
+    /// A gzip bomb: a header announcing 4 bytes, then 64 MiB of zeros that
+    /// compress to 64 KiB. Only the header, the 4 bytes and one more are
+    /// inflated; the same with a header announcing 4 GiB is refused before
+    /// any data is read.
+    #[test]
+    fn a_gzip_bomb_is_not_inflated_past_its_header() {
+        let dir = std::env::temp_dir().join(format!("nn-idx-bomb-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (dims, want) in [
+            (&[2u32, 2][..], "more data follows the 4 bytes the header's dimensions (2, 2) announce"),
+            (
+                &[65536, 65536][..],
+                "dimensions (65536, 65536) announce more than 268435456 bytes of data, the most nn reads",
+            ),
+        ] {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(&idx(dims, &[])).unwrap();
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..64 {
+                gz.write_all(&zeros).unwrap();
+            }
+            let gz = gz.finish().unwrap();
+            assert!(gz.len() < 200_000, "{}", gz.len());
+            let bomb = dir.join("bomb.gz");
+            std::fs::write(&bomb, &gz).unwrap();
+            let err = read_idx(&bomb).unwrap_err().to_string();
+            assert_eq!(err, format!("{}: {want}", bomb.display()));
+            let whole = gunzip_if_needed(&bomb, gz).unwrap();
+            assert_eq!(whole.len(), (64 << 20) + 4 + 4 * dims.len());
+        }
+        // Whole-file decompression (the download's digest) stops at the limit.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..257 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let err = gunzip_if_needed(Path::new("big.gz"), gz.finish().unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "big.gz: decompresses to more than 268435456 bytes, the most nn reads"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

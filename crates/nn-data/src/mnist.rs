@@ -95,6 +95,14 @@ fn load_split<T: Float>(
             ))
         }
     };
+    if n == 0 || rows == 0 || cols == 0 {
+        return Err(Error::format(
+            images_path,
+            format!(
+                "holds {n} images of {rows}×{cols} pixels: a data set needs at least one image of at least one pixel"
+            ),
+        ));
+    }
     if labels.dims.len() != 1 {
         return Err(Error::format(
             labels_path,

@@ -160,3 +160,32 @@ fn broken_datasets_are_errors_that_name_the_file() {
     assert!(err.contains("nn data download mnist"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Headers that describe no data: 0 images of 2³²−1 × 2³²−1 pixels (which
+/// panicked computing the sample size) and images of 0×0 pixels (which a
+/// network "trained" on) are refused, naming the file.
+#[test]
+fn empty_and_sizeless_image_sets_are_refused() {
+    let dir = temp_dir("empty");
+    let path = dir.join("mnist").join("train-images-idx3-ubyte.gz");
+    for (dims, what) in [
+        (
+            [0, u32::MAX, u32::MAX],
+            "0 images of 4294967295×4294967295 pixels",
+        ),
+        ([5, 0, 0], "5 images of 0×0 pixels"),
+    ] {
+        write_set(&dir, 5, 5);
+        std::fs::write(&path, gzip(&idx(&dims, &[]))).unwrap();
+        let err = mnist::<f32>(&dir, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: holds {what}: a data set needs at least one image of at least one pixel",
+                path.display()
+            )
+        );
+    }
+}
