@@ -64,6 +64,7 @@ impl<R: Rule<K>, T: Float, const K: usize> Optim<R, T, K> {
     /// [`Error::InvalidArgument`] for a setting out of its domain.
     pub fn new(rule: R) -> Result<Self> {
         rule.validate()?;
+        representable::<R, T, K>(rule.lr())?;
         Ok(Optim {
             rule,
             slots: Slots::new(R::NAME, R::SLOTS, R::NONNEGATIVE),
@@ -73,6 +74,23 @@ impl<R: Rule<K>, T: Float, const K: usize> Optim<R, T, K> {
     /// The settings.
     pub fn config(&self) -> &R {
         &self.rule
+    }
+}
+
+/// A learning rate valid in f64 must also be a positive number in `T`:
+/// 1e300 is infinite in f32, 1e-50 is 0.
+fn representable<R: Rule<K>, T: Float, const K: usize>(lr: f64) -> Result<()> {
+    let in_t = T::cast(lr);
+    if in_t.is_finite() && in_t > T::zero() {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument {
+            op: R::NAME,
+            message: format!(
+                "learning rate {lr:e} is {in_t} in {}",
+                T::DTYPE.to_lowercase()
+            ),
+        })
     }
 }
 
@@ -89,6 +107,7 @@ impl<R: Rule<K>, T: Float, const K: usize> Optimizer<T> for Optim<R, T, K> {
         let mut rule = self.rule;
         rule.set_lr(lr);
         rule.validate()?;
+        representable::<R, T, K>(lr)?;
         self.rule = rule;
         Ok(())
     }

@@ -45,6 +45,12 @@ pub fn save<T: Float>(
     optimizer: Option<&dyn Optimizer<T>>,
     extra: &BTreeMap<String, String>,
 ) -> Result<()> {
+    if let Some(name) = crate::first_non_finite(net) {
+        return Err(Error::checkpoint(
+            path,
+            format!("not saved: `{name}` holds NaN or infinite values (training diverged)"),
+        ));
+    }
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     let bytes_of = |t: ndarray::ArrayViewD<'_, T>| {
         let mut out = Vec::with_capacity(t.len() * T::BYTES);

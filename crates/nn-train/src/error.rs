@@ -47,6 +47,18 @@ pub enum Error {
         loss: f64,
     },
 
+    /// Parameters that are NaN or infinite after training, though every
+    /// loss was finite (the last step can overflow them).
+    #[error(
+        "training diverged: `{name}` holds NaN or infinite values after iteration {iteration}; try a smaller learning rate"
+    )]
+    NonFinite {
+        /// The first parameter with a non-finite value.
+        name: String,
+        /// Iterations run.
+        iteration: usize,
+    },
+
     /// A checkpoint that cannot be read, or that does not fit the network.
     #[error("{}: {problem}", path.display())]
     Checkpoint {

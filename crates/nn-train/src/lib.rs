@@ -37,3 +37,15 @@ pub use model::{build_for_data, default_optimizer, fit_to_data};
 pub use progress::{epoch_line, for_stderr, Bar, Lines, Progress, Quiet};
 pub use throughput::{measure, random_batches, Throughput, Workload};
 pub use trainer::{evaluate, train, EpochRecord, History, TrainConfig};
+
+/// The name of the first parameter or statistic of `net` holding a NaN or an
+/// infinity, if any: such a network is not trained, whatever its loss said.
+pub fn first_non_finite<T: nn_core::Float>(net: &mut dyn nn_core::Parameters<T>) -> Option<String> {
+    let mut found = None;
+    net.visit_params(&mut |p| {
+        if found.is_none() && p.value.iter().any(|v| !v.is_finite()) {
+            found = Some(p.name.to_string());
+        }
+    });
+    found
+}

@@ -574,6 +574,12 @@ fn eval_command(args: &EvalArgs) -> Result<()> {
     let checkpoint = Checkpoint::read(&args.weights)?;
     let spec = checkpoint.spec()?;
     let mut net = checkpoint.network::<f32>()?;
+    if let Some(name) = nn_train::first_non_finite(&mut net) {
+        eprintln!(
+            "warning: {}: `{name}` holds NaN or infinite values, so the accuracy below means nothing",
+            args.weights.display()
+        );
+    }
     let model = checkpoint.model_name().to_string();
     let trained_on = checkpoint.metadata().get("dataset").map(String::as_str);
     let dataset = match (args.dataset, trained_on) {

@@ -180,6 +180,12 @@ pub fn train<T: Float>(
                 break;
             }
         }
+        if let Some(name) = crate::first_non_finite(net) {
+            return Err(Error::NonFinite {
+                name,
+                iteration: history.losses.len(),
+            });
+        }
         Ok(history)
     })
 }

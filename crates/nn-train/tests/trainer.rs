@@ -89,6 +89,89 @@ fn a_diverging_run_stops_with_the_iteration() {
     assert!(err_text(iteration, epoch, loss).contains("try a smaller learning rate"));
 }
 
+/// An optimizer whose one step overflows a weight, as a huge rate does.
+#[derive(Debug)]
+struct Overflow;
+
+impl nn_optim::Optimizer<f32> for Overflow {
+    fn name(&self) -> &'static str {
+        "Overflow"
+    }
+    fn learning_rate(&self) -> f64 {
+        1.0
+    }
+    fn set_learning_rate(&mut self, _: f64) -> nn_optim::Result<()> {
+        Ok(())
+    }
+    fn update(
+        &mut self,
+        _: &str,
+        _: nn_core::ParamKind,
+        mut param: ndarray::ArrayViewMutD<'_, f32>,
+        _: ndarray::ArrayViewD<'_, f32>,
+    ) -> nn_optim::Result<()> {
+        param.fill(f32::INFINITY);
+        Ok(())
+    }
+    fn state(&self) -> Vec<(String, nn_core::Tensor<f32>)> {
+        Vec::new()
+    }
+    fn load_state(&mut self, _: Vec<(String, nn_core::Tensor<f32>)>) -> nn_optim::Result<()> {
+        Ok(())
+    }
+}
+
+/// The loss of the last step was finite, but the weights it left overflow:
+/// that is divergence too (`--iterations 1 --lr 1e300` used to save such a
+/// network, and `nn eval` then measured 10% without a word). Such a network
+/// cannot be saved, and a rate that f32 cannot hold is refused.
+#[test]
+fn weights_that_overflow_on_the_last_step_are_divergence_and_never_saved() {
+    let data = small_digits();
+    let mut net = TwoLayerNet::default().build::<f32>(7).unwrap();
+    let config = TrainConfig {
+        epochs: 1,
+        batch_size: 50,
+        max_iterations: Some(1),
+        ..TrainConfig::default()
+    };
+    let err = train(&mut net, &mut Overflow, &data, &config, &mut Quiet)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "training diverged: `affine1.weight` holds NaN or infinite values after iteration 1; \
+         try a smaller learning rate"
+    );
+
+    let mut net = TwoLayerNet::default().build::<f32>(7).unwrap();
+    let mut state = net.state();
+    state.get_mut("affine2.bias").unwrap()[1] = f32::NAN;
+    net.load_state(&state).unwrap();
+    assert_eq!(
+        nn_train::first_non_finite(&mut net).as_deref(),
+        Some("affine2.bias")
+    );
+    let path = std::env::temp_dir().join(format!("nn-nan-{}.safetensors", std::process::id()));
+    let err = nn_train::checkpoint::save(&path, &mut net, None, &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: not saved: `affine2.bias` holds NaN or infinite values (training diverged)",
+            path.display()
+        )
+    );
+    assert!(!path.exists());
+
+    let err = nn_optim::by_name::<f32>("sgd", Some(1e300))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "SGD: learning rate 1e300 is inf in f32");
+    assert!(nn_optim::by_name::<f64>("sgd", Some(1e300)).is_ok());
+}
+
 fn err_text(iteration: usize, epoch: usize, loss: f64) -> String {
     Error::Diverged {
         iteration,
