@@ -229,6 +229,36 @@ fn check(
     }
 }
 
+/// Removes `.NAME.part-PID` files beside `path` left by processes that no
+/// longer exist (a run killed during a save). Only Linux can tell a live
+/// process from a dead one here (`/proc/PID`); elsewhere they are left.
+fn remove_stale_parts(path: &Path, name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let prefix = format!(".{name}.part-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let pid = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            let alive = Path::new(&format!("/proc/{pid}")).exists();
+            if pid != std::process::id() && !alive {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and
 /// a rename, which replaces the file in one step.
 ///
@@ -239,6 +269,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_stale_parts(path, &name);
     let tmp = path.with_file_name(format!(".{name}.part-{}", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;

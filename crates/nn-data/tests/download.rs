@@ -148,3 +148,20 @@ fn the_real_mnist_files_pass_their_digests() {
     assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A save killed half-way leaves `.NAME.part-PID`; the next save of that
+/// file removes it when that process is gone, and keeps other files.
+#[test]
+fn the_next_write_removes_temporaries_of_dead_processes() {
+    let dir = temp_dir("stale-parts");
+    let target = dir.join("model.safetensors");
+    let dead = dir.join(".model.safetensors.part-4000000000");
+    let other = dir.join(".other.part-4000000000");
+    std::fs::write(&dead, b"half").unwrap();
+    std::fs::write(&other, b"not ours").unwrap();
+    nn_data::write_atomically(&target, b"whole").unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"whole");
+    assert_eq!(dead.exists(), !cfg!(target_os = "linux"));
+    assert!(other.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

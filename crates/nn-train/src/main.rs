@@ -418,6 +418,59 @@ fn optimizer_for(
     Ok(nn_optim::by_name::<f32>(name, lr)?)
 }
 
+/// Checks, before any work, that the outputs can be written: `--save` and
+/// `--plot` name different files, and each one's folder exists and takes a
+/// new file (a probe is created and removed). Training is not lost to a typo.
+fn check_outputs(args: &TrainArgs) -> Result<()> {
+    let outputs: Vec<(&str, &Path)> = [
+        (!args.no_save).then_some(("--save", args.save.as_path())),
+        (!args.no_plot).then_some(("--plot", args.plot.as_path())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    if let [(_, save), (_, plot)] = outputs[..] {
+        if absolute(save) == absolute(plot) {
+            return Err(Error::InvalidArgument {
+                op: "nn train",
+                message: format!(
+                    "--save and --plot both name {}; the curves would replace the network",
+                    save.display()
+                ),
+            });
+        }
+    }
+    for (option, path) in outputs {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let problem = if !dir.is_dir() {
+            Some("the folder does not exist".to_string())
+        } else if name.is_none() || path.is_dir() {
+            Some("it names a folder, not a file".to_string())
+        } else {
+            let probe = dir.join(format!(".nn-probe-{}", std::process::id()));
+            match std::fs::File::create(&probe) {
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&probe);
+                    None
+                }
+                Err(e) => Some(format!("cannot write in {}: {e}", dir.display())),
+            }
+        };
+        if let Some(problem) = problem {
+            return Err(Error::InvalidArgument {
+                op: "nn train",
+                message: format!("{option} {}: {problem}", path.display()),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `error`, naming the network file `model` when it is one (a built-in's
 /// errors are ours, not the user's).
 fn in_network_file(model: &str, error: Error) -> Error {
@@ -480,6 +533,7 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
 }
 
 fn train_command(args: &TrainArgs) -> Result<()> {
+    check_outputs(args)?;
     let spec = nn_model::resolve(&args.model)?;
     let started = Instant::now();
     let data = load(

@@ -357,3 +357,35 @@ fn errors_in_a_network_file_name_the_file_layer_and_field() {
         assert!(stderr.starts_with(&want), "{stderr}\nwanted: {want}");
     }
 }
+
+/// Outputs are checked before any training: the same file for the network
+/// and the curves, or a folder that does not exist, is an error up front and
+/// nothing on disk changes.
+#[test]
+fn outputs_are_checked_before_training() {
+    let same = temp("same.out");
+    std::fs::write(&same, b"the user's file").unwrap();
+    let s = same.to_str().unwrap();
+    let out = nn(&["train", "--model", "two-layer", "--save", s, "--plot", s]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!("error: nn train: --save and --plot both name {s}; the curves would replace the network\n")
+    );
+    assert_eq!(std::fs::read(&same).unwrap(), b"the user's file");
+
+    let out = nn(&[
+        "train",
+        "--model",
+        "two-layer",
+        "--plot",
+        "/no/such/dir/curves.svg",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "error: nn train: --plot /no/such/dir/curves.svg: the folder does not exist\n"
+    );
+}
