@@ -81,3 +81,106 @@ where
         })
     })
 }
+
+/// What each fuzz target (`fuzz/fuzz_targets/`) does with its input, shared
+/// with `tests/fuzz_corpus.rs`, which replays the committed corpus and every
+/// input that once crashed on stable Rust. Each function must return, never
+/// panic or abort, whatever the bytes; errors are the expected outcome.
+pub mod fuzz {
+    use std::path::Path;
+
+    /// An IDX file, plain or gzipped, parsed from memory.
+    pub fn idx(data: &[u8]) {
+        let _ = nn_data::idx::parse_idx(Path::new("fuzz.idx"), data);
+    }
+
+    /// An MNIST folder: the input is split into the four files (each part
+    /// prefixed by its length, u16 little-endian), written to a temporary
+    /// folder, and loaded with the book's options and as images.
+    pub fn mnist_folder(data: &[u8]) {
+        let dir = std::env::temp_dir().join(format!("nn-fuzz-mnist-{}", std::process::id()));
+        let folder = dir.join("mnist");
+        if std::fs::create_dir_all(&folder).is_err() {
+            return;
+        }
+        let mut rest = data;
+        for name in nn_data::FILES {
+            let len = match rest {
+                [a, b, tail @ ..] => {
+                    rest = tail;
+                    usize::from(u16::from_le_bytes([*a, *b])).min(rest.len())
+                }
+                _ => 0,
+            };
+            let (file, tail) = rest.split_at(len);
+            rest = tail;
+            let _ = std::fs::write(folder.join(name), file);
+        }
+        let _ = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::default());
+        let _ = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::images());
+    }
+
+    /// A whole checkpoint: read, its network rebuilt and restored, its
+    /// optimizer state loaded into every registered optimizer and one step
+    /// taken.
+    pub fn checkpoint(data: &[u8]) {
+        let path = Path::new("fuzz.safetensors");
+        let Ok(checkpoint) = nn_train::Checkpoint::from_bytes(path, data.to_vec()) else {
+            return;
+        };
+        let _ = checkpoint.model_name();
+        let Ok(mut net) = checkpoint.network::<f32>() else {
+            return;
+        };
+        let _ = nn_train::first_non_finite(&mut net);
+        let Ok(state) = checkpoint.optimizer_state::<f32>() else {
+            return;
+        };
+        for kind in nn_optim::optimizers::<f32>() {
+            let Ok(mut optimizer) = kind.build(None) else {
+                continue;
+            };
+            if optimizer.load_state(state.clone()).is_ok() {
+                let _ = optimizer.step(&mut net);
+            }
+        }
+    }
+
+    /// The most parameters a fuzzed description is built with (its plan is
+    /// checked first, as `Checkpoint::network` checks it against tensors).
+    const MAX_PARAMS: usize = 1 << 20;
+
+    /// A network description, as a checkpoint's metadata (JSON) or a network
+    /// file (TOML): parsed, planned, and built and run on one zero sample
+    /// when its plan is small.
+    pub fn network_description(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        for spec in [
+            nn_model::NetworkSpec::from_json(text, "fuzz.json"),
+            nn_model::NetworkSpec::from_toml(text, "fuzz.toml"),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Ok(plan) = spec.plan() else { continue };
+            let params = plan.params.iter().try_fold(0usize, |total, (_, shape)| {
+                total.checked_add(nn_layers::size_of(shape).ok()?)
+            });
+            let outputs_small = plan.outputs.iter().all(|o| {
+                o.as_deref()
+                    .map(nn_layers::size_of)
+                    .is_some_and(|n| matches!(n, Ok(0..=MAX_PARAMS)))
+            });
+            if params.is_some_and(|p| p <= MAX_PARAMS) && outputs_small {
+                if let (Ok(mut net), Some(input)) = (spec.build::<f32>(0), &spec.input) {
+                    let mut shape = vec![1];
+                    shape.extend(input);
+                    let x = ndarray::ArrayD::<f32>::zeros(ndarray::IxDyn(&shape));
+                    let _ = net.predict(&x);
+                }
+            }
+        }
+    }
+}

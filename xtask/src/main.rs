@@ -5,6 +5,7 @@
 
 mod bench;
 mod compare;
+mod fuzz;
 mod reproduce;
 mod step;
 
@@ -28,6 +29,9 @@ Commands:
   reproduce [--seeds N] [ROW...]
                  train the book's networks on real MNIST ($NN_DATA_DIR) and print
                  test accuracy and wall time per row (two-layer, simple-conv, deep-conv)
+  fuzz [--seconds N]
+                 every fuzz target in fuzz/ for N seconds (default 60) on nightly
+                 (cargo-fuzz and nightly are installed when missing) and its runs
   help           this text
 ";
 
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest.first().map(String::as_str)),
         "reproduce" => reproduce::run(rest),
         "compare" => compare::run(rest),
+        "fuzz" => fuzz::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())

@@ -78,12 +78,17 @@ fn type_name(code: u8) -> &'static str {
     }
 }
 
-/// Parses IDX bytes already in memory (see [`read_idx`] for the errors).
+/// Parses IDX bytes already in memory, gzipped or plain, with the bounds of
+/// [`read_idx`]; `path` names them in errors.
 ///
 /// # Errors
 /// As [`read_idx`].
 pub fn parse_idx(path: &Path, bytes: &[u8]) -> Result<Idx> {
-    read_idx_from(path, bytes, false)
+    if bytes.starts_with(&GZIP_MAGIC) {
+        read_idx_from(path, flate2::read::MultiGzDecoder::new(bytes), true)
+    } else {
+        read_idx_from(path, bytes, false)
+    }
 }
 
 /// Reads up to `buf.len()` bytes; how many there were.

@@ -180,6 +180,15 @@ impl Checkpoint {
                 format!("grew past {MAX_CHECKPOINT_BYTES} bytes while it was read"),
             ));
         }
+        Self::from_bytes(path, bytes)
+    }
+
+    /// A checkpoint from bytes already in memory; `path` names it in errors.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] when the bytes are not a safetensors file with a
+    /// network description.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Checkpoint> {
         let (_, header) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| Error::checkpoint(path, format!("not a safetensors file: {e}")))?;
         SafeTensors::deserialize(&bytes)
