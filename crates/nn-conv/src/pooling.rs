@@ -195,6 +195,15 @@ impl<T: Float> Pooling<T> {
 /// a comparison tree (depth 2, not a chain of 4), branch-free; strict `>`
 /// keeps the first maximum in row-major order, as the general path does. The
 /// winner is recorded as its position in the window: 0, 1 (top row), 2, 3.
+/// Whether `v` takes the place of the window's maximum so far, `cur`: when
+/// larger, or when it is NaN and `cur` is not, so that a NaN in a window
+/// gives NaN, as in PyTorch, on every path.
+#[inline]
+#[allow(clippy::eq_op)] // x != x is the branch-free NaN test
+fn beats<T: Float>(v: T, cur: T) -> bool {
+    v > cur || (v != v && cur == cur)
+}
+
 fn max_pool_2x2<T: Float>(
     src: &[T],
     w: usize,
@@ -216,11 +225,11 @@ fn max_pool_2x2<T: Float>(
             .zip(top.chunks_exact(2))
             .zip(bottom.chunks_exact(2))
         {
-            let right_top = t[1] > t[0];
+            let right_top = beats(t[1], t[0]);
             let m_top = if right_top { t[1] } else { t[0] };
-            let right_bottom = b[1] > b[0];
+            let right_bottom = beats(b[1], b[0]);
             let m_bottom = if right_bottom { b[1] } else { b[0] };
-            let lower = m_bottom > m_top;
+            let lower = beats(m_bottom, m_top);
             *d = if lower { m_bottom } else { m_top };
             let right = if lower { right_bottom } else { right_top };
             *a = 2 * u32::from(lower) + u32::from(right);
@@ -289,7 +298,7 @@ impl<T: Float> Layer<T> for Pooling<T> {
         };
         let g = Geometry::new(
             "Pooling.forward",
-            [c.max(1), h, w],
+            [c, h, w],
             self.window,
             self.stride,
             self.pad,
@@ -335,8 +344,9 @@ impl<T: Float> Layer<T> for Pooling<T> {
                                     // chosen by an all-ones or all-zeros mask.
                                     let at = (base + k * stride) as u32;
                                     let v = src[at as usize];
-                                    let mask = u32::from(v > d[k]).wrapping_neg();
-                                    d[k] = d[k].max(v);
+                                    let wins = beats(v, d[k]);
+                                    let mask = u32::from(wins).wrapping_neg();
+                                    d[k] = if wins { v } else { d[k] };
                                     a[k] = (at & mask) | (a[k] & !mask);
                                 }
                             }
@@ -455,6 +465,28 @@ impl<T: Float> Layer<T> for Pooling<T> {
 mod tests {
     use super::*;
     use ndarray::{array, Array4};
+
+    /// A NaN anywhere in a window gives NaN, on the 2×2 fast path and the
+    /// general one alike (the fast path kept it only in the first position,
+    /// the general one dropped it).
+    #[test]
+    fn max_pooling_propagates_nan_on_every_path() {
+        for (pool, size) in [
+            (Pooling::max(2, 2, 2, 0).unwrap(), 4),
+            (Pooling::max(3, 3, 3, 0).unwrap(), 6),
+        ] {
+            let mut pool = pool;
+            for at in 0..4 {
+                let mut x = Array4::<f32>::zeros((1, 1, size, size));
+                let (i, j) = (at / 2, at % 2);
+                x[[0, 0, i, j]] = f32::NAN;
+                x[[0, 0, size - 1, size - 1]] = 5.0;
+                let y = pool.forward(x.into_dyn(), Mode::Train).unwrap();
+                assert!(y[[0, 0, 0, 0]].is_nan(), "NaN at ({i}, {j}) lost: {y}");
+                assert_eq!(y[[0, 0, 1, 1]], 5.0);
+            }
+        }
+    }
 
     #[test]
     fn average_pooling_by_hand_with_padding() {

@@ -261,3 +261,34 @@ fn f32_convolutions_agree_with_f64() {
         );
     }
 }
+
+/// Inputs that panicked (issue 14): pooling over 0 channels, a convolution
+/// of an empty image with padding. Errors now, or an empty output.
+#[test]
+fn empty_images_and_channels_do_not_panic() {
+    use nn_conv::{Convolution, Pooling};
+    use nn_layers::{Layer, Mode};
+    let mut pool = Pooling::<f32>::max(2, 2, 2, 0).unwrap();
+    match pool.forward(Tensor::<f32>::zeros(IxDyn(&[1, 0, 4, 4])), Mode::Train) {
+        Ok(y) => assert_eq!(y.len(), 0),
+        Err(e) => assert!(e.to_string().contains("channels"), "{e}"),
+    }
+    let mut conv = Convolution::<f32>::init(
+        1,
+        2,
+        [1, 1],
+        1,
+        1,
+        nn_core::init::Init::He,
+        &mut nn_core::rng::seeded(0),
+    )
+    .unwrap();
+    let err = conv
+        .forward(Tensor::<f32>::zeros(IxDyn(&[1, 1, 0, 0])), Mode::Train)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("an empty image (1, 0, 0) has nothing"),
+        "{err}"
+    );
+}

@@ -4,7 +4,7 @@
 //! fills the array in logical (row-major) order, so the same generator state
 //! gives the same weights whatever the memory layout requested.
 
-use ndarray::{Array, ShapeBuilder};
+use ndarray::{Array, Dimension, ShapeBuilder};
 
 use crate::rng::{fill_standard_normal, uniform01, Rng};
 use crate::{Error, Float, Result};
@@ -94,11 +94,44 @@ where
             format!("standard deviation must be finite and ≥ 0, got {std}"),
         ));
     }
-    let mut w = Array::zeros(shape);
-    let mut z = vec![0.0; w.len()];
+    let mut w = zeros("init::gaussian", shape)?;
+    let mut z = Vec::new();
+    z.try_reserve_exact(w.len())
+        .map_err(|_| too_large("init::gaussian", w.shape()))?;
+    z.resize(w.len(), 0.0);
     fill_standard_normal(rng, &mut z);
     w.iter_mut().zip(z).for_each(|(w, z)| *w = T::cast(std * z));
     Ok(w)
+}
+
+/// A zero array of `shape`, or an error (not a panic or an abort) when its
+/// size overflows or the memory cannot be had: shapes may come from files.
+fn zeros<T: Float, Sh: ShapeBuilder>(op: &'static str, shape: Sh) -> Result<Array<T, Sh::Dim>> {
+    let shape = shape.into_shape_with_order();
+    let dims = shape.raw_dim().clone();
+    let n = dims
+        .size_checked()
+        .filter(|&n| {
+            n.checked_mul(std::mem::size_of::<T>())
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
+        .ok_or_else(|| too_large(op, dims.slice()))?;
+    let mut values = Vec::new();
+    values
+        .try_reserve_exact(n)
+        .map_err(|_| too_large(op, dims.slice()))?;
+    values.resize(n, T::zero());
+    Ok(Array::from_shape_vec(shape, values).expect("n elements for the shape"))
+}
+
+fn too_large(op: &'static str, shape: &[usize]) -> Error {
+    Error::invalid(
+        op,
+        format!(
+            "an array of shape {} is too large to allocate",
+            crate::Shape::from(shape)
+        ),
+    )
 }
 
 fn check_fan_in(op: &'static str, fan_in: usize) -> Result<f64> {
@@ -153,7 +186,7 @@ where
             format!("need finite low < high, got [{low}, {high})"),
         ));
     }
-    let mut w = Array::zeros(shape);
+    let mut w = zeros("init::uniform", shape)?;
     w.iter_mut()
         .for_each(|w| *w = T::cast(low + (high - low) * uniform01(rng)));
     Ok(w)
@@ -169,6 +202,20 @@ mod tests {
         let n = w.len() as f64;
         let mean = w.sum() / n;
         (w.mapv(|v| (v - mean) * (v - mean)).sum() / n).sqrt()
+    }
+
+    /// Shapes from a hostile file: 2⁴⁰ × 2⁴⁰ overflows, 2²⁰ × 2²⁰ f32s
+    /// (4 TiB) cannot be had; both are errors, not a panic or an abort.
+    #[test]
+    fn shapes_too_large_to_allocate_are_errors() {
+        let mut rng = seeded(0);
+        let e = gaussian::<f32, _, _>((1 << 40, 1 << 40), 0.01, &mut rng).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "init::gaussian: an array of shape (1099511627776, 1099511627776) is too large to allocate"
+        );
+        let e = uniform::<f32, _, _>((1 << 21, 1 << 21), 0.0, 1.0, &mut rng).unwrap_err();
+        assert!(e.to_string().contains("is too large to allocate"), "{e}");
     }
 
     #[test]

@@ -85,7 +85,10 @@ impl<T: Float> Split<T> {
                 .collect()
         };
         let images = Tensor::from_shape_vec(IxDyn(&shape), values).expect("n · per_image values");
-        let one_hot = options.one_hot.then(|| one_hot(&labels, classes));
+        let one_hot = options
+            .one_hot
+            .then(|| one_hot(&labels, classes))
+            .transpose()?;
         Ok(Split {
             images,
             labels,
@@ -143,14 +146,23 @@ impl<T: Float> Split<T> {
 }
 
 /// One-hot rows (N, classes) for class indices.
-pub fn one_hot<T: Float>(labels: &[usize], classes: usize) -> Array2<T> {
+///
+/// # Errors
+/// [`Error::Label`] for a label that is not below `classes` (it used to
+/// give a row of zeros without a word).
+pub fn one_hot<T: Float>(labels: &[usize], classes: usize) -> Result<Array2<T>> {
     let mut t = Array2::zeros((labels.len(), classes));
     for (row, &l) in labels.iter().enumerate() {
-        if l < classes {
-            t[[row, l]] = T::one();
+        if l >= classes {
+            return Err(Error::Label {
+                index: row,
+                label: l,
+                classes,
+            });
         }
+        t[[row, l]] = T::one();
     }
-    t
+    Ok(t)
 }
 
 /// A dataset: a training split, a test split, and how many classes.

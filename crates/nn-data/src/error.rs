@@ -70,6 +70,17 @@ pub enum Error {
         sha256: String,
     },
 
+    /// A class label that is not below the number of classes.
+    #[error("one_hot: label {label} at index {index} is not below the {classes} classes")]
+    Label {
+        /// Its position.
+        index: usize,
+        /// The label.
+        label: usize,
+        /// The number of classes.
+        classes: usize,
+    },
+
     /// An argument out of its domain.
     #[error("{op}: {message}")]
     InvalidArgument {

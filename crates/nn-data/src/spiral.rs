@@ -42,7 +42,7 @@ pub fn spiral<T: Float>(points: usize, classes: usize, seed: u64) -> Dataset<T> 
         }
         Split {
             images: x.into_dyn(),
-            one_hot: Some(one_hot(&labels, classes)),
+            one_hot: Some(one_hot(&labels, classes).expect("spiral labels are below classes")),
             labels,
         }
     };

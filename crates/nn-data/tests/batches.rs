@@ -49,3 +49,17 @@ fn replacement_draws_every_index_equally_often() {
         "{counts:?}"
     );
 }
+
+/// A label not below the class count was a row of zeros; now it is an error.
+#[test]
+fn one_hot_refuses_a_label_out_of_range() {
+    let t = nn_data::one_hot::<f32>(&[1, 0], 2).unwrap();
+    assert_eq!(t, ndarray::array![[0.0, 1.0], [1.0, 0.0]]);
+    let err = nn_data::one_hot::<f32>(&[1, 7, 0], 3)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "one_hot: label 7 at index 1 is not below the 3 classes"
+    );
+}

@@ -276,6 +276,15 @@ impl<T: Float> Layer<T> for BatchNorm<T> {
             }
             return Ok(reshaped(x.into_dyn(), IxDyn(&input_shape)));
         }
+        if n * s == 0 {
+            // Statistics of no values are NaN, and would stay in the running
+            // averages for good.
+            return Err(Error::BadInput {
+                layer: "BatchNorm",
+                got: Shape::from(input_shape),
+                expected: "training needs at least one value per channel".into(),
+            });
+        }
         let m = T::cast((n * s) as f64);
         let mut inv_std = Array1::zeros(c);
         let keep = T::one() - self.momentum;

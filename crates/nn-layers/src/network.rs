@@ -256,6 +256,18 @@ impl<T: Float> Network<T> {
         let t = t.into();
         let single = x.ndim() == 1;
         let n = if single { 1 } else { x.shape()[0] };
+        let labels = match &t {
+            Targets::Labels(l) => l.len(),
+            Targets::OneHot(o) => o.nrows(),
+        };
+        if labels != n {
+            return Err(Error::Core(nn_core::Error::LabelCount {
+                op: "Network::accuracy",
+                labels,
+                batch: n,
+                scores: nn_core::Shape::from(x.shape()),
+            }));
+        }
         if n == 0 {
             return Ok(0.0);
         }

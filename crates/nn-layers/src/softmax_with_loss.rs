@@ -118,6 +118,14 @@ impl<T: Float> SoftmaxWithLoss<T> {
                 })
             }
         };
+        if n == 0 || classes == 0 {
+            // The mean of no losses is NaN: an error, not a loss.
+            return Err(Error::BadInput {
+                layer: "SoftmaxWithLoss",
+                got: Shape::from(input_shape),
+                expected: "expected at least one sample and one class".into(),
+            });
+        }
         targets.check("SoftmaxWithLoss.forward", n, classes)?;
         let mut y = reshaped(scores, (n, classes));
         let mut losses = Array1::zeros(n);

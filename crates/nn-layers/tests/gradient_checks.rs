@@ -224,3 +224,60 @@ fn single_samples_work_wherever_batches_do() {
     let acc = net.accuracy(&x, &[2]).unwrap();
     assert!(acc == 0.0 || acc == 1.0);
 }
+
+/// Misuse that used to give NaN or a silent answer as `Ok` (issue 14):
+/// each is an error that says what is wrong.
+#[test]
+fn empty_batches_and_miscounted_labels_are_errors() {
+    use nn_layers::{BatchNorm, Layer, Mode, SoftmaxWithLoss};
+
+    // One empty batch in training mode would turn the running statistics to
+    // NaN for good.
+    let mut bn = BatchNorm::<f64>::new(3);
+    let err = bn
+        .forward(ndarray::ArrayD::zeros(IxDyn(&[0, 3])), Mode::Train)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("training needs at least one value per channel"),
+        "{err}"
+    );
+    let mut stats = Vec::new();
+    nn_core::Parameters::visit_params(&mut bn, &mut |p| stats.push(p.value.sum()));
+    assert!(stats.iter().all(|v| v.is_finite()));
+
+    let mut head = SoftmaxWithLoss::<f64>::new();
+    let err = head
+        .forward(ndarray::ArrayD::zeros(IxDyn(&[0, 4])), &[][..])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("expected at least one sample and one class"),
+        "{err}"
+    );
+
+    let mut net = TwoLayerNet {
+        input_size: 8,
+        hidden_size: 6,
+        output_size: 4,
+        weight_init_std: 0.5,
+    }
+    .build::<f64>(60)
+    .unwrap();
+    let x = random(&[2, 8], 61);
+    let err = net.accuracy(&x, &[0, 1, 2][..]).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "Network::accuracy: 3 labels for a batch of 2 (scores of shape (2, 8))"
+    );
+
+    let err = nn_layers::Affine::<f32>::init(
+        1 << 40,
+        1 << 40,
+        nn_core::init::Init::He,
+        &mut nn_core::rng::seeded(0),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("too large to allocate"), "{err}");
+}
