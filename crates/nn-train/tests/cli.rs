@@ -389,3 +389,53 @@ fn outputs_are_checked_before_training() {
         "error: nn train: --plot /no/such/dir/curves.svg: the folder does not exist\n"
     );
 }
+
+/// Hostile files under a 1 GiB address-space limit (`ulimit -v`): a
+/// checkpoint that claims a 40 GB layer and an MNIST folder whose images are
+/// a gzip bomb are one-line errors with exit code 1, not an abort.
+#[test]
+fn hostile_files_fail_cleanly_under_a_memory_limit() {
+    if !std::path::Path::new("/bin/sh").exists() {
+        eprintln!("skipping: no /bin/sh for ulimit");
+        return;
+    }
+    let dir = temp("hostile");
+    std::fs::create_dir_all(dir.join("mnist")).unwrap();
+    let regressions =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
+    let claims = regressions.join("checkpoint/claims-a-40gb-affine");
+    let bomb = std::fs::read(regressions.join("idx/gzip-bomb")).unwrap();
+    for name in [
+        "train-images-idx3-ubyte",
+        "t10k-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ] {
+        std::fs::write(dir.join("mnist").join(format!("{name}.gz")), &bomb).unwrap();
+    }
+    let nn = env!("CARGO_BIN_EXE_nn");
+    let limited = |args: String| {
+        Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("ulimit -v 1048576 && exec {nn} {args}"))
+            .output()
+            .unwrap()
+    };
+    let out = limited(format!("eval --weights {}", claims.display()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("does not fit the network: affine1.weight is (2, 2) in the checkpoint but (100000, 100000) in the network"),
+        "{stderr}"
+    );
+    let out = limited(format!(
+        "train --dataset mnist --data-dir {} --no-save --no-plot",
+        dir.display()
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("more data follows the 4 bytes the header's dimensions (2, 2) announce"),
+        "{stderr}"
+    );
+}
