@@ -175,8 +175,14 @@ fn read_idx_from(path: &Path, mut r: impl Read, gzipped: bool) -> Result<Idx> {
                 ),
             )
         })?;
-    let mut data = vec![0u8; expected];
-    let got = read_up_to(path, &mut r, &mut data, gzipped)?;
+    // Grown as bytes arrive rather than allocated from the header's claim:
+    // a short file costs its own size, not the size it announces.
+    let mut data = Vec::new();
+    r.by_ref()
+        .take(expected as u64)
+        .read_to_end(&mut data)
+        .map_err(|e| read_error(path, e, gzipped))?;
+    let got = data.len();
     if got < expected {
         return Err(Error::format(
             path,
