@@ -439,3 +439,41 @@ fn hostile_files_fail_cleanly_under_a_memory_limit() {
         "{stderr}"
     );
 }
+
+/// Same seed and command, 1 thread or 2: the same checkpoint, byte for byte.
+#[test]
+fn the_same_command_writes_the_same_bytes_on_1_and_2_threads() {
+    let files: Vec<Vec<u8>> = ["1", "2"]
+        .into_iter()
+        .map(|threads| {
+            let save = temp(&format!("threads-{threads}.safetensors"));
+            let out = nn(&[
+                "train",
+                "--model",
+                "multi-layer",
+                "--iterations",
+                "20",
+                "--eval-samples",
+                "100",
+                "--optimizer",
+                "adam",
+                "--save-optimizer",
+                "--threads",
+                threads,
+                "--save",
+                save.to_str().unwrap(),
+                "--no-plot",
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::fs::read(&save).unwrap()
+        })
+        .collect();
+    assert!(
+        files[0] == files[1],
+        "checkpoint bytes differ between 1 and 2 threads"
+    );
+}
