@@ -165,15 +165,10 @@ pub mod fuzz {
         .flatten()
         {
             let Ok(plan) = spec.plan() else { continue };
-            let params = plan.params.iter().try_fold(0usize, |total, (_, shape)| {
-                total.checked_add(nn_layers::size_of(shape).ok()?)
-            });
-            let outputs_small = plan.outputs.iter().all(|o| {
-                o.as_deref()
-                    .map(nn_layers::size_of)
-                    .is_some_and(|n| matches!(n, Ok(0..=MAX_PARAMS)))
-            });
-            if params.is_some_and(|p| p <= MAX_PARAMS) && outputs_small {
+            let small = plan.values().is_some_and(|p| p <= MAX_PARAMS)
+                && plan.output_above(MAX_PARAMS).is_none()
+                && plan.outputs.iter().all(Option::is_some);
+            if small {
                 if let (Ok(mut net), Some(input)) = (spec.build::<f32>(0), &spec.input) {
                     let mut shape = vec![1];
                     shape.extend(input);

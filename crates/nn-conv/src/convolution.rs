@@ -28,16 +28,12 @@ pub struct ConvolutionConfig {
     #[serde(default)]
     pub pad: usize,
     /// How the filters start (fan-in C·FH·FW); biases start at 0. Default He.
-    #[serde(default = "he")]
+    #[serde(default)]
     pub init: Init,
 }
 
 fn one() -> usize {
     1
-}
-
-fn he() -> Init {
-    Init::He
 }
 
 impl LayerConfig for ConvolutionConfig {

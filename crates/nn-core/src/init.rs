@@ -12,8 +12,9 @@ use crate::{Error, Float, Result};
 /// How to draw initial weights: the choices of the book's `MultiLayerNet`.
 ///
 /// In network files (serde): `"he"`, `"xavier"`, `{ gaussian = { std = 0.01 } }`,
-/// `{ uniform = { low = -0.1, high = 0.1 } }`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+/// `{ uniform = { low = -0.1, high = 0.1 } }`. The default is He, the
+/// layers' default for ReLU networks.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Init {
     /// N(0, std²) with a fixed standard deviation (the book's default 0.01).
@@ -25,6 +26,7 @@ pub enum Init {
     /// fan-in (the book's form; Glorot's paper averages fan-in and fan-out).
     Xavier,
     /// He (Kaiming) for ReLU: N(0, 2/n), std = √(2/n), with n the fan-in.
+    #[default]
     He,
     /// U(low, high).
     Uniform {

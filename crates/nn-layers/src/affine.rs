@@ -22,12 +22,8 @@ pub struct AffineConfig {
     /// Output units.
     pub outputs: usize,
     /// How the weights start (fan-in = `inputs`); biases start at 0. Default He.
-    #[serde(default = "he")]
+    #[serde(default)]
     pub init: Init,
-}
-
-fn he() -> Init {
-    Init::He
 }
 
 impl LayerConfig for AffineConfig {

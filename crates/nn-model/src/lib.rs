@@ -35,4 +35,4 @@ mod spec;
 pub use builtin::{builtin, resolve, Builtin, BUILTINS};
 pub use error::{Error, Result};
 pub use registry::{layer_kind, layer_kinds, LayerKind};
-pub use spec::{Loss, NetworkPlan, NetworkSpec};
+pub use spec::{Loss, NetworkPlan, NetworkSpec, MAX_FILE_BYTES};

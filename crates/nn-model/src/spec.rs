@@ -18,6 +18,10 @@ pub enum Loss {
     SoftmaxCrossEntropy,
 }
 
+/// The largest network file [`NetworkSpec::read`] reads: 1 MiB (the book's
+/// largest, deep-conv, is under 2 KiB).
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
 /// What a network would hold, from [`NetworkSpec::plan`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NetworkPlan {
@@ -25,6 +29,26 @@ pub struct NetworkPlan {
     pub params: Vec<(String, Vec<usize>)>,
     /// Each layer's output shape per sample, when the input's is known.
     pub outputs: Vec<Option<Vec<usize>>>,
+}
+
+impl NetworkPlan {
+    /// The first layer (0-based) whose output has more than `max` values per
+    /// sample (or more than can be counted), with that output's shape.
+    pub fn output_above(&self, max: usize) -> Option<(usize, &[usize])> {
+        self.outputs.iter().enumerate().find_map(|(i, output)| {
+            let shape = output.as_deref()?;
+            let fits = nn_layers::size_of(shape).is_ok_and(|n| n <= max);
+            (!fits).then_some((i, shape))
+        })
+    }
+
+    /// How many parameter and buffer values the network holds; `None` when
+    /// the count overflows.
+    pub fn values(&self) -> Option<usize> {
+        self.params.iter().try_fold(0usize, |total, (_, shape)| {
+            total.checked_add(nn_layers::size_of(shape).ok()?)
+        })
+    }
 }
 
 /// A network described as data: what a network file holds, what a
@@ -223,16 +247,37 @@ impl NetworkSpec {
     }
 
     /// Reads a `.toml` or `.json` network file (by its extension; TOML
-    /// otherwise).
+    /// otherwise) of at most [`MAX_FILE_BYTES`].
     ///
     /// # Errors
-    /// [`Error::Io`], [`Error::Parse`].
+    /// [`Error::Io`]; [`Error::Parse`], also for a file that is larger or not
+    /// a regular file (a device or a pipe).
     pub fn read(path: &Path) -> Result<NetworkSpec> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        use std::io::Read;
+        let origin = path.display().to_string();
+        let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        let origin = path.display().to_string();
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(Error::Parse {
+                origin,
+                message: "not a regular file (a device or a pipe), so it is not read".into(),
+            });
+        }
+        let mut text = String::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(io)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(Error::Parse {
+                origin,
+                message: format!(
+                    "larger than {MAX_FILE_BYTES} bytes, the most a network file may be"
+                ),
+            });
+        }
         match path.extension().and_then(|e| e.to_str()) {
             Some("json") => Self::from_json(&text, &origin),
             _ => Self::from_toml(&text, &origin),

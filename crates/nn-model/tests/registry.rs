@@ -335,3 +335,26 @@ fn every_builtin_plan_matches_the_built_network() {
         assert_eq!(plan.outputs.len(), spec.layers.len());
     }
 }
+
+/// Network files are bounded: not a device, not more than 1 MiB.
+#[test]
+fn network_files_are_read_within_bounds() {
+    let e = NetworkSpec::read(std::path::Path::new("/dev/zero"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "/dev/zero: not a regular file (a device or a pipe), so it is not read"
+    );
+    let big = std::env::temp_dir().join(format!("nn-big-{}.toml", std::process::id()));
+    std::fs::write(&big, vec![b'#'; (1 << 20) + 1]).unwrap();
+    let e = NetworkSpec::read(&big).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}: larger than 1048576 bytes, the most a network file may be",
+            big.display()
+        )
+    );
+    std::fs::remove_file(&big).unwrap();
+}

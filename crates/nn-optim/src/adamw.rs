@@ -53,12 +53,8 @@ impl Rule<2> for AdamWConfig {
     const SLOTS: &'static [&'static str; 2] = &["m", "v"];
     const NONNEGATIVE: &'static [&'static str] = &["v"];
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
+    fn lr_mut(&mut self) -> &mut f64 {
+        &mut self.lr
     }
 
     fn validate(&self) -> Result<()> {

@@ -42,12 +42,8 @@ impl Rule<1> for MomentumConfig {
     const ABOUT: &'static str = "v ← α·v − η·g, W ← W + v";
     const SLOTS: &'static [&'static str; 1] = &["v"];
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
+    fn lr_mut(&mut self) -> &mut f64 {
+        &mut self.lr
     }
 
     fn validate(&self) -> Result<()> {

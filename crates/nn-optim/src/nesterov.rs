@@ -34,12 +34,8 @@ impl Rule<1> for NesterovConfig {
     const ABOUT: &'static str = "v ← α·v − η·g, W ← W + α·v − η·g";
     const SLOTS: &'static [&'static str; 1] = &["v"];
 
-    fn lr(&self) -> f64 {
-        self.0.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.0.lr = lr;
+    fn lr_mut(&mut self) -> &mut f64 {
+        &mut self.0.lr
     }
 
     fn validate(&self) -> Result<()> {

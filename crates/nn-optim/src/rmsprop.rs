@@ -36,12 +36,8 @@ impl Rule<1> for RmsPropConfig {
     const SLOTS: &'static [&'static str; 1] = &["h"];
     const NONNEGATIVE: &'static [&'static str] = &["h"];
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
+    fn lr_mut(&mut self) -> &mut f64 {
+        &mut self.lr
     }
 
     fn validate(&self) -> Result<()> {

@@ -24,11 +24,14 @@ pub trait Rule<const K: usize>: Copy + std::fmt::Debug + Default + Send + Sync +
     /// saved state that says otherwise is refused.
     const NONNEGATIVE: &'static [&'static str] = &[];
 
-    /// The learning rate η.
-    fn lr(&self) -> f64;
+    /// The learning rate η, to read or set.
+    fn lr_mut(&mut self) -> &mut f64;
 
-    /// Sets the learning rate (already checked to be finite and > 0).
-    fn set_lr(&mut self, lr: f64);
+    /// The learning rate η.
+    fn lr(&self) -> f64 {
+        let mut settings = *self;
+        *settings.lr_mut()
+    }
 
     /// Checks every setting; errors name `Self::NAME` and the value.
     ///
@@ -105,7 +108,7 @@ impl<R: Rule<K>, T: Float, const K: usize> Optimizer<T> for Optim<R, T, K> {
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
         let mut rule = self.rule;
-        rule.set_lr(lr);
+        *rule.lr_mut() = lr;
         rule.validate()?;
         representable::<R, T, K>(lr)?;
         self.rule = rule;

@@ -40,12 +40,8 @@ impl Rule<0> for SgdConfig {
     const ABOUT: &'static str = "W ← W − η·g";
     const SLOTS: &'static [&'static str; 0] = &[];
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
+    fn lr_mut(&mut self) -> &mut f64 {
+        &mut self.lr
     }
 
     fn validate(&self) -> Result<()> {

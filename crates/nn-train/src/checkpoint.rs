@@ -340,22 +340,17 @@ impl Checkpoint {
         };
         let plan = spec.plan().map_err(in_description)?;
         self.check_fit(&plan.params)?;
-        for (i, output) in plan.outputs.iter().enumerate() {
-            let values = output.as_deref().map(nn_layers::size_of);
-            if !matches!(values, None | Some(Ok(0..=MAX_SAMPLE_VALUES))) {
-                return Err(Error::checkpoint(
-                    &self.path,
-                    format!(
-                        "its network description: layer {} ({}) gives {} values per sample; \
-                         nn evaluates at most {MAX_SAMPLE_VALUES}",
-                        i + 1,
-                        spec.layers[i].kind,
-                        output
-                            .as_deref()
-                            .map_or("?".into(), |s| Shape::from(s).to_string())
-                    ),
-                ));
-            }
+        if let Some((i, output)) = plan.output_above(MAX_SAMPLE_VALUES) {
+            return Err(Error::checkpoint(
+                &self.path,
+                format!(
+                    "its network description: layer {} ({}) gives {} values per sample; \
+                     nn evaluates at most {MAX_SAMPLE_VALUES}",
+                    i + 1,
+                    spec.layers[i].kind,
+                    Shape::from(output)
+                ),
+            ));
         }
         let mut net = spec.build(0).map_err(in_description)?;
         self.restore(&mut net)?;
