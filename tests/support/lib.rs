@@ -179,3 +179,23 @@ pub mod fuzz {
         }
     }
 }
+
+/// `../shared/book-weights` (the book's three trained-weight pickles, read
+/// in place), or `None` after printing why a test that needs them is
+/// skipping. `NN_BOOK_WEIGHTS` overrides the folder.
+pub fn book_weights_or_skip() -> Option<PathBuf> {
+    let dir = std::env::var_os("NN_BOOK_WEIGHTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/book-weights")
+        });
+    if dir.join("sample_weight.pkl").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipping: the book's weights are not at {} (set NN_BOOK_WEIGHTS)",
+            dir.display()
+        );
+        None
+    }
+}

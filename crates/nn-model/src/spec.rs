@@ -172,6 +172,21 @@ impl NetworkSpec {
         Ok(plan)
     }
 
+    /// The name each layer gets in the built network (its kind and how many
+    /// of that kind come before it, counting from 1: `conv1`, `relu2`), which
+    /// prefixes its parameters' names (`conv1.weight`).
+    pub fn layer_names(&self) -> Vec<String> {
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+        self.layers
+            .iter()
+            .map(|l| {
+                let n = counts.entry(l.kind.as_str()).or_default();
+                *n += 1;
+                format!("{}{n}", l.kind)
+            })
+            .collect()
+    }
+
     /// Calls `each(kind, spec, name, input shape)` for every layer in order,
     /// passing each layer's output shape on to the next, and names the layer
     /// (position, name) and where its input came from in errors.
@@ -185,15 +200,11 @@ impl NetworkSpec {
         ) -> nn_layers::Result<Option<Vec<usize>>>,
     ) -> Result<Option<Vec<usize>>> {
         let kinds = layer_kinds::<T>();
+        let names = self.layer_names();
         let mut shape = self.input.clone();
         let mut previous: Option<String> = None;
         for (i, spec) in self.layers.iter().enumerate() {
-            // The name Sequential will give it: kind and count so far.
-            let count = self.layers[..=i]
-                .iter()
-                .filter(|l| l.kind == spec.kind)
-                .count();
-            let name = format!("{}{count}", spec.kind);
+            let name = &names[i];
             let error = |message: String| Error::Layer {
                 index: i + 1,
                 name: name.clone(),
@@ -207,7 +218,7 @@ impl NetworkSpec {
                     known.join(", ")
                 ))
             })?;
-            let output = each(kind, spec, &name, shape.as_deref()).map_err(|e| {
+            let output = each(kind, spec, name, shape.as_deref()).map_err(|e| {
                 // A shape that does not fit says where the shape came from;
                 // a bad setting is the layer's own.
                 let shape_error = matches!(e, nn_layers::Error::Description(_));

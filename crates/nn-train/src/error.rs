@@ -25,6 +25,10 @@ pub enum Error {
     #[error(transparent)]
     Model(#[from] nn_model::Error),
 
+    /// Weights from another tool, or an export.
+    #[error(transparent)]
+    Interop(#[from] nn_interop::Error),
+
     /// An error in a network file, naming it.
     #[error("{origin}: {source}")]
     InFile {

@@ -59,6 +59,8 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Turn weights from elsewhere (the book's .pkl files, NumPy .npy/.npz, PyTorch safetensors) into an nn checkpoint.
+    Import(ImportArgs),
     /// Network descriptions: the built-in networks, their files, the layer kinds.
     Model {
         #[command(subcommand)]
@@ -219,6 +221,30 @@ struct EvalArgs {
 }
 
 #[derive(Args)]
+struct ImportArgs {
+    /// The weights: a pickle of NumPy arrays (the book's sample_weight.pkl, params.pkl,
+    /// deep_convnet_params.pkl), .npy, .npz, or safetensors (e.g. a PyTorch state_dict).
+    file: PathBuf,
+    #[arg(long, help = MODEL_HELP)]
+    model: String,
+    /// Name an array's parameter: FROM=TO, or FROM=TO:T to transpose it (repeatable).
+    /// Without it: nn's own names, the book's W1, b1, … (in order onto the layers with weights),
+    /// and PyTorch's dotted names (0.weight, fc1.bias, … in order onto the layers with parameters).
+    #[arg(long = "map", value_name = "FROM=TO", value_parser = parse_rename)]
+    map: Vec<nn_interop::Rename>,
+    /// The checkpoint to write (replaced if it exists).
+    #[arg(long)]
+    save: PathBuf,
+    /// The dataset the weights were trained on, recorded for `nn eval`'s default.
+    #[arg(long, value_enum)]
+    dataset: Option<DatasetName>,
+}
+
+fn parse_rename(s: &str) -> std::result::Result<nn_interop::Rename, String> {
+    s.parse()
+}
+
+#[derive(Args)]
 struct GradcheckArgs {
     /// two-layer (784-50-10, the book's check), multi-layer (784-20-20-10 with batch norm, dropout, weight decay)
     /// or simple-conv (3 filters, hidden 10).
@@ -305,7 +331,31 @@ fn run(cli: Cli) -> Result<()> {
             command: DataCommand::Download(args),
         } => download_command(&args),
         Command::Model { command } => model_command(&command),
+        Command::Import(args) => import_command(&args),
     }
+}
+
+fn import_command(args: &ImportArgs) -> Result<()> {
+    let spec = nn_model::resolve(&args.model)?;
+    let weights = nn_interop::read_weights(&args.file)?;
+    let mut net = nn_interop::fit_network::<f32>(&spec, &weights, &args.map)?;
+    let mut extra = BTreeMap::from([
+        ("model".to_string(), args.model.clone()),
+        ("imported_from".to_string(), args.file.display().to_string()),
+    ]);
+    if let Some(d) = args.dataset {
+        extra.insert("dataset".to_string(), d.name().to_string());
+    }
+    checkpoint::save(&args.save, &mut net, None, &extra)?;
+    let values: usize = weights.iter().map(|(_, a)| a.len()).sum();
+    println!(
+        "{}: {} arrays ({values} values) → {} network, saved to {}",
+        args.file.display(),
+        weights.len(),
+        args.model,
+        args.save.display()
+    );
+    Ok(())
 }
 
 fn model_command(command: &ModelCommand) -> Result<()> {
