@@ -199,3 +199,72 @@ pub fn book_weights_or_skip() -> Option<PathBuf> {
         None
     }
 }
+
+/// A Python virtual environment under the target folder with `packages`
+/// from PyPI (created and installed on first use), for tests that check
+/// nn's files with the Python tools people use. Returns its interpreter,
+/// or `None` after printing why the test is skipping (no Python, or pip
+/// could not install the packages).
+pub fn python_venv_or_skip(name: &str, packages: &[&str], imports: &str) -> Option<PathBuf> {
+    use std::process::Command;
+    let ok = |c: &mut Command| c.output().is_ok_and(|o| o.status.success());
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("python")
+        .join(name);
+    let python = venv.join("bin").join("python");
+    if ok(Command::new(&python).args(["-c", &format!("import {imports}")])) {
+        return Some(python);
+    }
+    let Some(system) = ["python3", "python"]
+        .into_iter()
+        .find(|p| ok(Command::new(p).arg("--version")))
+    else {
+        eprintln!(
+            "skipping: no Python interpreter found to create {}",
+            venv.display()
+        );
+        return None;
+    };
+    if !ok(Command::new(system).args(["-m", "venv"]).arg(&venv)) {
+        eprintln!(
+            "skipping: could not create a virtual environment at {}",
+            venv.display()
+        );
+        return None;
+    }
+    let installed = ok(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(packages));
+    if !installed || !ok(Command::new(&python).args(["-c", &format!("import {imports}")])) {
+        eprintln!(
+            "skipping: pip could not install {} into {}",
+            packages.join(" "),
+            venv.display()
+        );
+        return None;
+    }
+    Some(python)
+}
+
+/// Writes `values` as raw little-endian float32 (what the Python side of a
+/// test reads with `np.fromfile(path, '<f4')`).
+pub fn write_f32(path: &std::path::Path, values: impl Iterator<Item = f32>) {
+    let bytes: Vec<u8> = values.flat_map(f32::to_le_bytes).collect();
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// Reads raw little-endian float32 written by the Python side of a test.
+pub fn read_f32(path: &std::path::Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}

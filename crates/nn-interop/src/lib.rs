@@ -12,6 +12,9 @@
 //! matching the book's names (`W1`, `b1`), PyTorch's (`0.weight`) or
 //! explicit [`Rename`]s, and lists every name and shape that does not fit.
 //!
+//! **Out**: [`onnx::export`] writes any network of registered layers as an
+//! ONNX model that onnxruntime and other tools run.
+//!
 //! ```
 //! use nn_interop::{fit_network, weights_from_bytes};
 //!
@@ -33,6 +36,8 @@ mod array;
 mod error;
 mod mapping;
 mod npy;
+pub mod onnx;
+mod onnx_proto;
 mod pickle;
 mod weights;
 

@@ -61,6 +61,8 @@ enum Command {
     },
     /// Turn weights from elsewhere (the book's .pkl files, NumPy .npy/.npz, PyTorch safetensors) into an nn checkpoint.
     Import(ImportArgs),
+    /// Write a checkpoint's network as an ONNX model (opset 13) for onnxruntime and other tools.
+    Export(ExportArgs),
     /// Network descriptions: the built-in networks, their files, the layer kinds.
     Model {
         #[command(subcommand)]
@@ -240,6 +242,19 @@ struct ImportArgs {
     dataset: Option<DatasetName>,
 }
 
+#[derive(Args)]
+struct ExportArgs {
+    /// The checkpoint (`nn train --save`, `nn import --save`).
+    #[arg(long)]
+    weights: PathBuf,
+    /// The ONNX file to write (replaced if it exists).
+    #[arg(long)]
+    onnx: PathBuf,
+    /// End the model with Softmax: its output is class probabilities instead of scores.
+    #[arg(long)]
+    softmax: bool,
+}
+
 fn parse_rename(s: &str) -> std::result::Result<nn_interop::Rename, String> {
     s.parse()
 }
@@ -332,7 +347,33 @@ fn run(cli: Cli) -> Result<()> {
         } => download_command(&args),
         Command::Model { command } => model_command(&command),
         Command::Import(args) => import_command(&args),
+        Command::Export(args) => export_command(&args),
     }
+}
+
+fn export_command(args: &ExportArgs) -> Result<()> {
+    let checkpoint = Checkpoint::read(&args.weights)?;
+    let spec = checkpoint.spec()?;
+    let mut net = checkpoint.network::<f32>()?;
+    let options = nn_interop::onnx::ExportOptions {
+        softmax: args.softmax,
+        doc: format!(
+            "{} network from {}",
+            checkpoint.model_name(),
+            args.weights.display()
+        ),
+    };
+    let bytes = nn_interop::onnx::export(&spec, &net.state(), &options)?;
+    nn_data::write_atomically(&args.onnx, &bytes)?;
+    println!(
+        "{}: {} network → {} ({} bytes, ONNX opset {})",
+        args.weights.display(),
+        checkpoint.model_name(),
+        args.onnx.display(),
+        bytes.len(),
+        nn_interop::onnx::OPSET
+    );
+    Ok(())
 }
 
 fn import_command(args: &ImportArgs) -> Result<()> {
