@@ -160,7 +160,7 @@ fn run_onnxruntime(python: &Path, model: &Path, x: &ArrayD<f32>, dir: &Path) -> 
 #[test]
 fn onnxruntime_computes_what_nn_computes() {
     let Some(python) = python_venv_or_skip(
-        "onnx",
+        "interop",
         &["numpy", "onnx", "onnxruntime"],
         "numpy, onnx, onnxruntime",
     ) else {

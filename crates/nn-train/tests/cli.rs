@@ -26,6 +26,8 @@ fn every_command_has_complete_help() {
         &["gradcheck", "--help"],
         &["bench", "--help"],
         &["data", "download", "--help"],
+        &["import", "--help"],
+        &["export", "--help"],
     ] {
         let out = nn(args);
         assert!(out.status.success(), "{args:?}");
@@ -476,4 +478,119 @@ fn the_same_command_writes_the_same_bytes_on_1_and_2_threads() {
         files[0] == files[1],
         "checkpoint bytes differ between 1 and 2 threads"
     );
+}
+
+/// The book's weights folder (`../shared/book-weights`, or
+/// `$NN_BOOK_WEIGHTS`), when it is there.
+fn book_weights() -> Option<PathBuf> {
+    let dir = std::env::var_os("NN_BOOK_WEIGHTS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/book-weights"),
+        PathBuf::from,
+    );
+    dir.join("params.pkl").is_file().then_some(dir)
+}
+
+#[test]
+fn the_books_weights_import_evaluate_and_export() {
+    let (Some(weights), Some(data)) = (book_weights(), std::env::var_os("NN_DATA_DIR")) else {
+        eprintln!("skipping: needs the book's weights (../shared/book-weights) and NN_DATA_DIR");
+        return;
+    };
+    let data = data.to_str().unwrap().to_string();
+    let pkl = weights.join("params.pkl");
+    let save = temp("book-simple-conv.safetensors");
+    let out = nn(&[
+        "import",
+        pkl.to_str().unwrap(),
+        "--model",
+        "simple-conv",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = nn(&[
+        "eval",
+        "--weights",
+        save.to_str().unwrap(),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        &data,
+    ]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // The book's figure for these weights (ch07 SimpleConvNet).
+    assert!(
+        stdout.contains("simple-conv network, test accuracy on mnist 0.9890 (10000 samples)"),
+        "{stdout}"
+    );
+    let onnx = temp("book-simple-conv.onnx");
+    let out = nn(&[
+        "export",
+        "--weights",
+        save.to_str().unwrap(),
+        "--onnx",
+        onnx.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&onnx).unwrap();
+    // 433,890 float32 parameters, plus the graph.
+    assert!(bytes.len() > 433_890 * 4, "{}", bytes.len());
+
+    // The same file into the wrong network: every problem, in one error.
+    let out = nn(&[
+        "import",
+        pkl.to_str().unwrap(),
+        "--model",
+        "two-layer",
+        "--save",
+        temp("wrong.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: the weights do not fit the network:\n"),
+        "{stderr}"
+    );
+    for line in [
+        "`W1` is (30, 1, 5, 5), but `affine1.weight` is (784, 50)",
+        "`W3` (100, 10): the network has 2 layers with weights",
+    ] {
+        assert!(stderr.contains(line), "{line} not in {stderr}");
+    }
+    assert!(!temp("wrong.safetensors").exists());
+}
+
+#[test]
+fn a_pickle_that_would_run_code_is_refused() {
+    // pickle.dumps(os.system("ls")) as protocol 2 would write it.
+    let evil = temp("evil.pkl");
+    std::fs::write(
+        &evil,
+        b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00lsq\x00\x85R.",
+    )
+    .unwrap();
+    let out = nn(&[
+        "import",
+        evil.to_str().unwrap(),
+        "--model",
+        "two-layer",
+        "--save",
+        temp("evil.safetensors").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("at byte 2: refers to the Python global `posix.system`"),
+        "{stderr}"
+    );
+    assert!(!temp("evil.safetensors").exists());
 }
