@@ -60,3 +60,13 @@ fn checkpoint() {
 fn network_description() {
     replay("network_description", fuzz::network_description, 5);
 }
+
+#[test]
+fn pickle() {
+    replay("pickle", fuzz::pickle, 5);
+}
+
+#[test]
+fn npz() {
+    replay("npz", fuzz::npz, 4);
+}

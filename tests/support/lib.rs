@@ -120,6 +120,24 @@ pub mod fuzz {
         let _ = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::images());
     }
 
+    /// A pickle of NumPy arrays, read and put onto the notes' chapter-3
+    /// network by name.
+    pub fn pickle(data: &[u8]) {
+        let Ok(arrays) = nn_interop::read_pickle(data, "fuzz.pkl") else {
+            return;
+        };
+        if let Some(spec) = nn_model::builtin("three-layer").map(|b| b.spec()) {
+            let _ = nn_interop::fit_weights::<f32>(&spec, &arrays, &[]);
+        }
+    }
+
+    /// NumPy's files: the bytes read as an `.npz` archive and as one `.npy`
+    /// array.
+    pub fn npz(data: &[u8]) {
+        let _ = nn_interop::read_npz(data, "fuzz.npz");
+        let _ = nn_interop::read_npy(data, "fuzz.npy");
+    }
+
     /// A whole checkpoint: read, its network rebuilt and restored, its
     /// optimizer state loaded into every registered optimizer and one step
     /// taken.

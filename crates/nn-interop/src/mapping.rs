@@ -280,6 +280,12 @@ pub fn fit_weights<T: Float>(
     if problems.is_empty() {
         Ok(state)
     } else {
+        const SHOWN: usize = 40;
+        if problems.len() > SHOWN {
+            let more = problems.len() - SHOWN;
+            problems.truncate(SHOWN);
+            problems.push(format!("… and {more} more problems"));
+        }
         let listed = |items: Vec<String>| {
             let n = items.len();
             let mut shown: Vec<String> = items.into_iter().take(24).collect();

@@ -100,6 +100,7 @@ pub fn read_npz(bytes: &[u8], origin: &str) -> Result<Vec<(String, Array)>> {
     // each header.
     let mut budget = (MAX_VALUES as u64) * 8;
     let mut out: Vec<(String, Array)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
@@ -124,7 +125,7 @@ pub fn read_npz(bytes: &[u8], origin: &str) -> Result<Vec<(String, Array)>> {
             ))
         })?;
         let array = read_npy(&contents, &format!("{origin}: {name}"))?;
-        if out.iter().any(|(n, _)| n == stem) {
+        if !seen.insert(stem.to_string()) {
             return Err(bad(format!("holds `{stem}` twice")));
         }
         out.push((stem.to_string(), array));

@@ -35,6 +35,9 @@ use std::rc::Rc;
 use crate::array::{Array, Element};
 use crate::{Error, Result};
 
+/// NumPy's largest number of dimensions.
+const MAX_DIMS: usize = 64;
+
 /// The globals a pickle may name, each interpreted as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Global {
@@ -501,8 +504,14 @@ impl<'a> Machine<'a> {
     }
 
     fn shape(&self, v: &Value) -> Step<Vec<usize>> {
-        self.tuple(v)?
-            .iter()
+        let dims = self.tuple(v)?;
+        if dims.len() > MAX_DIMS {
+            return Err(format!(
+                "a shape of {} dimensions; NumPy allows {MAX_DIMS}",
+                dims.len()
+            ));
+        }
+        dims.iter()
             .map(|d| match d {
                 Value::Int(n) => usize::try_from(*n).map_err(|_| format!("a dimension of {n}")),
                 other => Err(format!("a dimension that is {}", kind(other))),
@@ -528,7 +537,17 @@ impl<'a> Machine<'a> {
                 kind(callable)
             ));
         };
-        let args = self.tuple(args)?.to_vec();
+        // Checked before copying: a memoised tuple of a million items must
+        // not be copied at every call.
+        let args = self.tuple(args)?;
+        if args.len() > 4 {
+            return Err(format!(
+                "calls {} with {} arguments",
+                name_of(*g),
+                args.len()
+            ));
+        }
+        let args = args.to_vec();
         Ok(match (g, args.as_slice()) {
             (Global::Reconstruct, [Value::Global(Global::NdArray), ..]) => {
                 self.push_obj(Object::EmptyArray)
@@ -571,7 +590,11 @@ impl<'a> Machine<'a> {
 
     /// `BUILD`: a dtype's byte order, or an array's shape, dtype and bytes.
     fn build(&mut self, target: usize, state: &Value) -> Step<()> {
-        let state = self.tuple(state)?.to_vec();
+        let state = self.tuple(state)?;
+        if state.len() > 9 {
+            return Err(format!("an object state of {} items", state.len()));
+        }
+        let state = state.to_vec();
         match &self.arena[target] {
             Object::Dtype { .. } => {
                 let order = match state.get(1) {
@@ -624,6 +647,7 @@ impl<'a> Machine<'a> {
             }
         };
         let mut out = Vec::with_capacity(entries.len());
+        let mut seen = std::collections::HashSet::new();
         for (key, value) in entries {
             let name = match &key {
                 Value::Str(s) => s.to_string(),
@@ -645,7 +669,7 @@ impl<'a> Machine<'a> {
             };
             // The same array under several keys is copied for each.
             self.spend(array.len().saturating_mul(8))?;
-            if out.iter().any(|(n, _)| *n == name) {
+            if !seen.insert(name.clone()) {
                 return Err(format!("`{name}` appears twice"));
             }
             out.push((name, array));
@@ -790,6 +814,22 @@ mod tests {
         let e = read_pickle(&q, "s.pkl").unwrap_err().to_string();
         assert!(
             e.ends_with("shape (1, 3) of float32 needs 12 bytes, but 8 are there"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_huge_memoised_tuple_is_not_copied_at_every_call() {
+        let mut p = b"\x80\x02cnumpy\ndtype\nq\x00(".to_vec();
+        p.extend(std::iter::repeat_n(b'N', 100_000));
+        p.extend(b"tq\x01");
+        for _ in 0..100_000 {
+            p.extend(b"h\x00h\x01R");
+        }
+        // Refused at the first call, before any copy.
+        let e = read_pickle(&p, "t.pkl").unwrap_err().to_string();
+        assert!(
+            e.ends_with("calls numpy.dtype with 100000 arguments"),
             "{e}"
         );
     }
