@@ -5,10 +5,9 @@
 //! numpy in a virtual environment under target/, skipped without them).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use nn_interop::{read_weights, Array, Values};
-use nn_workspace::python_venv_or_skip;
+use nn_workspace::{interop_python_or_skip, run_python};
 
 /// v[i] = i/4 − 1, as the script writes them.
 fn expected(shape: &[usize]) -> Vec<f64> {
@@ -35,26 +34,12 @@ fn check(file: &str, name: &str, array: &Array) {
 
 #[test]
 fn numpy_pickles_npy_and_npz_files_read_back_exactly() {
-    let Some(python) = python_venv_or_skip(
-        "interop",
-        &["numpy", "onnx", "onnxruntime"],
-        "numpy, onnx, onnxruntime",
-    ) else {
+    let Some(python) = interop_python_or_skip() else {
         return;
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("numpy-files");
     std::fs::create_dir_all(&dir).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/numpy_files.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_python(&python, "numpy_files.py", &[&dir]);
     for file in [
         "p2.pkl",
         "p3.pkl",

@@ -7,14 +7,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{ArrayD, Axis};
 use nn_core::rng::{seeded, uniform01};
 use nn_data::{digits, mnist, DigitsConfig, LoadOptions};
 use nn_interop::onnx::{export, ExportOptions};
 use nn_model::NetworkSpec;
-use nn_workspace::{book_weights_or_skip, python_venv_or_skip, read_f32, write_f32};
+use nn_workspace::{
+    book_weights_or_skip, interop_python_or_skip, read_f32, run_python, worst_relative_difference,
+    write_f32,
+};
 
 const SAMPLES: usize = 100;
 
@@ -139,31 +141,22 @@ fn run_onnxruntime(python: &Path, model: &Path, x: &ArrayD<f32>, dir: &Path) -> 
     let input = dir.join("x.bin");
     let output = dir.join("y.bin");
     write_f32(&input, x.iter().copied());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/onnx_run.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(model)
-        .arg(&input)
-        .arg(SAMPLES.to_string())
-        .arg(&output)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "onnxruntime on {}: {}",
-        model.display(),
-        String::from_utf8_lossy(&out.stderr)
+    run_python(
+        python,
+        "onnx_run.py",
+        &[
+            model.as_os_str(),
+            input.as_os_str(),
+            SAMPLES.to_string().as_ref(),
+            output.as_os_str(),
+        ],
     );
     read_f32(&output)
 }
 
 #[test]
 fn onnxruntime_computes_what_nn_computes() {
-    let Some(python) = python_venv_or_skip(
-        "interop",
-        &["numpy", "onnx", "onnxruntime"],
-        "numpy, onnx, onnxruntime",
-    ) else {
+    let Some(python) = interop_python_or_skip() else {
         return;
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("onnx-export");
@@ -195,13 +188,8 @@ fn onnxruntime_computes_what_nn_computes() {
                 ours.clone()
             };
             let theirs = run_onnxruntime(&python, &path, &x, &dir);
-            assert_eq!(theirs.len(), expected.len(), "{model}");
-            let theirs = ArrayD::from_shape_vec(IxDyn(expected.shape()), theirs).unwrap();
-            let worst = expected
-                .iter()
-                .zip(&theirs)
-                .map(|(&a, &b)| (a - b).abs() / a.abs().max(1.0))
-                .fold(0.0f32, f32::max);
+            let expected: Vec<f32> = expected.iter().copied().collect();
+            let worst = worst_relative_difference(&theirs, &expected);
             assert!(
                 worst <= 1e-5,
                 "{model} (softmax {softmax}): onnxruntime differs from nn by {worst:e} (relative)"

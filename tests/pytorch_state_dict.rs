@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use ndarray::{ArrayD, IxDyn};
-use nn_workspace::read_f32;
+use nn_workspace::{read_f32, run_python, worst_relative_difference};
 
 fn python_with_torch() -> Option<String> {
     let python = std::env::var("NN_COMPARE_PYTHON").unwrap_or_else(|_| "python3".into());
@@ -33,20 +33,7 @@ fn a_pytorch_state_dict_imports_and_gives_pytorchs_outputs() {
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pytorch-state-dict");
     std::fs::create_dir_all(&dir).unwrap();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/torch_state_dict.py"
-    );
-    let out = Command::new(&python)
-        .arg(script)
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_python(&python, "torch_state_dict.py", &[&dir]);
     for model in ["two-layer", "simple-conv", "deep-conv"] {
         let mut spec = nn_model::resolve(model).unwrap();
         // PyTorch's Dropout is inverted (the identity at inference); the
@@ -63,14 +50,10 @@ fn a_pytorch_state_dict_imports_and_gives_pytorchs_outputs() {
                 .unwrap();
         let theirs = read_f32(&dir.join(format!("{model}-y.bin")));
         let ours = net.predict(&x).unwrap();
-        assert_eq!(ours.len(), theirs.len(), "{model}");
         let scale = theirs.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         assert!(scale > 0.5, "{model}: outputs of order one, got {scale}");
-        let worst = ours
-            .iter()
-            .zip(&theirs)
-            .map(|(&a, &b)| (a - b).abs() / b.abs().max(1.0))
-            .fold(0.0f32, f32::max);
+        let ours: Vec<f32> = ours.iter().copied().collect();
+        let worst = worst_relative_difference(&ours, &theirs);
         assert!(
             worst <= 1e-5,
             "{model}: nn differs from PyTorch by {worst:e} (relative)"

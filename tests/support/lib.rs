@@ -286,3 +286,47 @@ pub fn read_f32(path: &std::path::Path) -> Vec<f32> {
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
 }
+
+/// The virtual environment of the interoperability tests (numpy, onnx,
+/// onnxruntime), or `None` after printing why they skip.
+pub fn interop_python_or_skip() -> Option<PathBuf> {
+    python_venv_or_skip(
+        "interop",
+        &["numpy", "onnx", "onnxruntime"],
+        "numpy, onnx, onnxruntime",
+    )
+}
+
+/// Runs `tests/python/<script>` with `python` and `args`, panicking with
+/// its stderr when it fails; returns its stdout.
+pub fn run_python<P: AsRef<std::ffi::OsStr>>(
+    python: impl AsRef<std::ffi::OsStr>,
+    script: &str,
+    args: &[P],
+) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("python")
+        .join(script);
+    let out = std::process::Command::new(python)
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", path.display()));
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The largest |a − b| / max(|b|, 1) over two equally long outputs: a
+/// relative difference that does not blow up where `b` is near zero.
+pub fn worst_relative_difference(ours: &[f32], theirs: &[f32]) -> f32 {
+    assert_eq!(ours.len(), theirs.len(), "outputs of different sizes");
+    ours.iter()
+        .zip(theirs)
+        .map(|(&a, &b)| (a - b).abs() / b.abs().max(1.0))
+        .fold(0.0, f32::max)
+}

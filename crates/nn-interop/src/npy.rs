@@ -21,6 +21,39 @@ const MAX_HEADER_BYTES: usize = 1 << 16;
 /// The most entries an archive may list.
 const MAX_ENTRIES: usize = 1 << 16;
 
+/// How deep the header's brackets may nest (NumPy's own use three).
+const MAX_HEADER_NESTING: usize = 6;
+
+/// The deepest nesting of `(`, `[` and `{` in a Python literal, outside
+/// quoted strings.
+fn nesting(text: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut quote) = (0usize, 0usize, None);
+    let mut escaped = false;
+    for &c in text {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == b'\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                b'\'' | b'"' => quote = Some(c),
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    deepest
+}
+
 /// Whether `bytes` start like an `.npy` file.
 pub(crate) fn is_npy(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC)
@@ -67,6 +100,16 @@ pub fn read_npy(bytes: &[u8], origin: &str) -> Result<Array> {
                 bytes.len() - start
             ))
         })?;
+    // ndarray-npy parses the header with py_literal (a PEG grammar), which
+    // backtracks exponentially in the depth of nested brackets: found by
+    // fuzzing (a 2 KB header ran for minutes). NumPy's headers nest
+    // three deep at most (dict, shape tuple, structured dtype's list).
+    let depth = nesting(&bytes[start..data_start]);
+    if depth > MAX_HEADER_NESTING {
+        return Err(bad(format!(
+            "a header nested {depth} brackets deep; NumPy writes at most {MAX_HEADER_NESTING}"
+        )));
+    }
     let header = Header::from_reader(&mut &bytes[..data_start])
         .map_err(|e| bad(format!("its header: {e}")))?;
     let descr = header.type_descriptor.as_string().ok_or_else(|| {
@@ -164,6 +207,15 @@ mod tests {
         let a = read_npy(&npy(">f8", "(2, 3)", true, &data), "a.npy").unwrap();
         assert_eq!(a.shape, vec![2, 3]);
         assert_eq!(a.values, Values::F64(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
+    }
+
+    #[test]
+    fn deeply_nested_headers_are_refused_before_parsing() {
+        // Fuzzing found headers like this one, on which the parser ran for minutes.
+        let shape = format!("{}1{}", "[(".repeat(12), ")]".repeat(12));
+        let e = read_npy(&npy("<f4", &shape, false, &[]), "n.npy").unwrap_err().to_string();
+        assert!(e.contains("a header nested 25 brackets deep"), "{e}");
+        assert_eq!(nesting(b"{'descr': '<f4', 'shape': (2, 3), 'x': '(((('}"), 2);
     }
 
     #[test]
