@@ -213,9 +213,14 @@ mod tests {
     fn deeply_nested_headers_are_refused_before_parsing() {
         // Fuzzing found headers like this one, on which the parser ran for minutes.
         let shape = format!("{}1{}", "[(".repeat(12), ")]".repeat(12));
-        let e = read_npy(&npy("<f4", &shape, false, &[]), "n.npy").unwrap_err().to_string();
+        let e = read_npy(&npy("<f4", &shape, false, &[]), "n.npy")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a header nested 25 brackets deep"), "{e}");
-        assert_eq!(nesting(b"{'descr': '<f4', 'shape': (2, 3), 'x': '(((('}"), 2);
+        assert_eq!(
+            nesting(b"{'descr': '<f4', 'shape': (2, 3), 'x': '(((('}"),
+            2
+        );
     }
 
     #[test]
