@@ -143,6 +143,69 @@ impl<T: Float> Split<T> {
         let indices: Vec<usize> = (0..n).collect();
         self.gather(&indices).expect("indices below len")
     }
+
+    /// The sample indices in a random order fixed by `seed`.
+    fn permutation(&self, seed: u64) -> Vec<usize> {
+        let mut indices: Vec<usize> = (0..self.len()).collect();
+        nn_core::rng::shuffle(&mut nn_core::rng::seeded(seed), &mut indices);
+        indices
+    }
+
+    /// `n` samples drawn without replacement, in a random order fixed by
+    /// `seed` (all of them, shuffled, if there are fewer): a subset to
+    /// train on quickly.
+    ///
+    /// ```
+    /// let data = nn_data::digits::<f32>(&nn_data::DigitsConfig { train: 100, test: 10, seed: 0 },
+    ///                                   &nn_data::LoadOptions::default());
+    /// let subset = data.train.sample(30, 7);
+    /// assert_eq!(subset.len(), 30);
+    /// assert_eq!(subset, data.train.sample(30, 7)); // the same seed, the same samples
+    /// ```
+    pub fn sample(&self, n: usize, seed: u64) -> Split<T> {
+        let mut indices = self.permutation(seed);
+        indices.truncate(n);
+        self.gather(&indices).expect("a permutation of the indices")
+    }
+
+    /// Holds `n` samples out (drawn as [`sample`](Split::sample) draws them
+    /// with `seed`) and returns (the rest in their original order, the
+    /// held-out samples): a validation set taken from the training set.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] unless 0 < `n` < the number of samples.
+    pub fn hold_out(&self, n: usize, seed: u64) -> Result<(Split<T>, Split<T>)> {
+        if n == 0 || n >= self.len() {
+            return Err(Error::InvalidArgument {
+                op: "Split::hold_out",
+                message: format!(
+                    "cannot hold out {n} of {} samples: need at least 1 and leave at least 1",
+                    self.len()
+                ),
+            });
+        }
+        let indices = self.permutation(seed);
+        let mut rest = indices[n..].to_vec();
+        rest.sort_unstable();
+        Ok((self.gather(&rest)?, self.gather(&indices[..n])?))
+    }
+
+    /// Splits at `fraction` (in (0, 1)): (the rest, a `fraction` of the
+    /// samples, rounded, at least one), as [`hold_out`](Split::hold_out).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a fraction outside (0, 1) or a split
+    /// that would leave either part empty.
+    pub fn split(&self, fraction: f64, seed: u64) -> Result<(Split<T>, Split<T>)> {
+        if !(fraction > 0.0 && fraction < 1.0) {
+            return Err(Error::InvalidArgument {
+                op: "Split::split",
+                message: format!("fraction must be in (0, 1), got {fraction}"),
+            });
+        }
+        let n = ((self.len() as f64 * fraction).round() as usize).max(1);
+        self.hold_out(n, seed)
+    }
 }
 
 /// One-hot rows (N, classes) for class indices.

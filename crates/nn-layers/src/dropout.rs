@@ -8,7 +8,7 @@ use nn_core::{
 
 use crate::error::check_shape;
 use crate::spec::{Built, LayerConfig, LayerSpec};
-use crate::{Error, Layer, Mode, Result};
+use crate::{Error, Layer, Mode, RandomState, Result};
 
 /// The settings of a [`Dropout`] layer:
 /// `{ kind = "dropout", ratio = 0.5, style = "scaled" }`. The mask's seed is
@@ -64,6 +64,7 @@ pub enum DropoutStyle {
 pub struct Dropout<T: Float> {
     ratio: f64,
     style: DropoutStyle,
+    seed: u64,
     rng: ChaCha8Rng,
     mask: Option<ArrayD<T>>,
     fixed: bool,
@@ -85,6 +86,7 @@ impl<T: Float> Dropout<T> {
         Ok(Dropout {
             ratio,
             style: DropoutStyle::Scaled,
+            seed,
             rng: seeded(seed),
             mask: None,
             fixed: false,
@@ -131,6 +133,19 @@ impl<T: Float> Parameters<T> for Dropout<T> {
 impl<T: Float> Layer<T> for Dropout<T> {
     fn kind(&self) -> &'static str {
         DropoutConfig::KIND
+    }
+
+    fn random_state(&self) -> Option<RandomState> {
+        Some(RandomState {
+            seed: self.seed,
+            position: self.rng.get_word_pos(),
+        })
+    }
+
+    fn set_random_state(&mut self, state: RandomState) {
+        self.seed = state.seed;
+        self.rng = seeded(state.seed);
+        self.rng.set_word_pos(state.position);
     }
 
     fn spec(&self) -> LayerSpec {

@@ -103,4 +103,47 @@ pub trait Layer<T: Float>: Parameters<T> + Send {
     fn set_fixed_mask(&mut self, fixed: bool) {
         let _ = fixed;
     }
+
+    /// The layer's own random stream (dropout's masks): its seed and how
+    /// far it has gone, so that a checkpoint can carry it and a resumed run
+    /// draws the same masks as an uninterrupted one; `None` for a layer
+    /// without one.
+    fn random_state(&self) -> Option<RandomState> {
+        None
+    }
+
+    /// Puts the layer's random stream where `state` says, a value
+    /// [`random_state`](Layer::random_state) gave.
+    fn set_random_state(&mut self, state: RandomState) {
+        let _ = state;
+    }
+}
+
+/// Where a layer's random stream stands: the seed it was made from and the
+/// position in the stream (ChaCha8's word position). Written `SEED:POSITION`
+/// in checkpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RandomState {
+    /// The stream's seed ([`nn_core::rng::seeded`]).
+    pub seed: u64,
+    /// How many 32-bit words have been drawn.
+    pub position: u128,
+}
+
+impl std::fmt::Display for RandomState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seed, self.position)
+    }
+}
+
+impl std::str::FromStr for RandomState {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (seed, position) = s
+            .split_once(':')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            .ok_or_else(|| format!("`{s}` is not SEED:POSITION"))?;
+        Ok(RandomState { seed, position })
+    }
 }

@@ -62,7 +62,7 @@ pub use error::{Error, Result};
 pub use flatten::{Flatten, FlattenConfig};
 pub use gelu::{Gelu, GeluConfig};
 pub use gradient_check::{check_layer, gradient_check, numerical_param_gradients, GradientDiff};
-pub use layer::{Layer, Mode};
+pub use layer::{Layer, Mode, RandomState};
 pub use leaky_relu::{LeakyRelu, LeakyReluConfig};
 pub use mul_layer::MulLayer;
 pub use multi_layer_net::{Activation, MultiLayerNet, WeightInit};

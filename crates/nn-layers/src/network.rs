@@ -364,6 +364,160 @@ impl<T: Float> Network<T> {
         out
     }
 
+    /// Class probabilities: the softmax of [`predict`](Network::predict)'s
+    /// scores, one row per sample, (N, classes); a single sample (a 1-D row
+    /// or a 3-D image) gives one row.
+    ///
+    /// ```
+    /// # let mut net = nn_layers::Network::<f32>::new(nn_layers::Sequential::new().with(
+    /// #     nn_layers::Affine::new(ndarray::Array2::ones((4, 3)), ndarray::Array1::zeros(3)).unwrap()));
+    /// let p = net.predict_proba(&ndarray::Array2::<f32>::ones((2, 4)))?;
+    /// assert_eq!(p.dim(), (2, 3));
+    /// assert!((p.row(0).sum() - 1.0).abs() < 1e-6);
+    /// # Ok::<(), nn_layers::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A layer's error; [`Error::BadInput`] when the scores are not one row
+    /// per sample.
+    pub fn predict_proba<'a, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+    ) -> Result<ndarray::Array2<T>>
+    where
+        T: 'a,
+    {
+        let x = x.into();
+        let single = self
+            .input_shape
+            .as_ref()
+            .map_or(x.ndim() == 1, |s| s.len() == x.ndim());
+        let scores = self.predict(x)?;
+        let scores = if single {
+            scores.insert_axis(Axis(0))
+        } else {
+            scores
+        };
+        let shape = nn_core::Shape::from(scores.shape());
+        let scores = scores
+            .into_dimensionality::<Ix2>()
+            .map_err(|_| Error::BadInput {
+                layer: "Network::predict_proba",
+                got: shape,
+                expected: "(samples, classes) scores".into(),
+            })?;
+        Ok(nn_core::softmax(&scores)?)
+    }
+
+    /// The most likely class of each sample (the first on ties).
+    ///
+    /// # Errors
+    /// As [`predict_proba`](Network::predict_proba).
+    pub fn classify<'a, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+    ) -> Result<Vec<usize>>
+    where
+        T: 'a,
+    {
+        Ok(self
+            .predict_proba(x)?
+            .outer_iter()
+            .map(|row| argmax(row))
+            .collect())
+    }
+
+    /// The `k` most likely classes of each sample with their probabilities,
+    /// most likely first.
+    ///
+    /// # Errors
+    /// As [`predict_proba`](Network::predict_proba).
+    pub fn top_k<'a, D: Dimension>(
+        &mut self,
+        x: impl Into<CowArray<'a, T, D>>,
+        k: usize,
+    ) -> Result<Vec<Vec<(usize, T)>>>
+    where
+        T: 'a,
+    {
+        Ok(self
+            .predict_proba(x)?
+            .outer_iter()
+            .map(|row| {
+                let mut ranked: Vec<(usize, T)> = row.iter().copied().enumerate().collect();
+                // Stable: equal probabilities keep class order.
+                ranked.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+                ranked.truncate(k);
+                ranked
+            })
+            .collect())
+    }
+
+    /// The mean cross-entropy (without weight decay) and the accuracy over
+    /// `x`, in inference mode, [`EVAL_BATCH`] samples at a time, with one
+    /// forward pass per batch: what a validation set is measured by.
+    ///
+    /// # Errors
+    /// Shape and label errors.
+    pub fn loss_and_accuracy(
+        &mut self,
+        x: ndarray::ArrayViewD<'_, T>,
+        labels: &[usize],
+    ) -> Result<(f64, f64)> {
+        let n = x.shape().first().copied().unwrap_or(0);
+        if labels.len() != n || x.ndim() < 2 {
+            return Err(Error::Core(nn_core::Error::LabelCount {
+                op: "Network::loss_and_accuracy",
+                labels: labels.len(),
+                batch: n,
+                scores: nn_core::Shape::from(x.shape()),
+            }));
+        }
+        let (mut loss, mut correct) = (0.0, 0usize);
+        for start in (0..n).step_by(EVAL_BATCH) {
+            let end = (start + EVAL_BATCH).min(n);
+            let scores = self
+                .layers
+                .forward_view(x.slice_axis(Axis(0), (start..end).into()), Mode::Inference)?;
+            let t = &labels[start..end];
+            let shape = nn_core::Shape::from(scores.shape());
+            let rows = scores
+                .view()
+                .into_dimensionality::<Ix2>()
+                .map_err(|_| Error::BadInput {
+                    layer: "Network::loss_and_accuracy",
+                    got: shape,
+                    expected: "(samples, classes) scores".into(),
+                })?;
+            correct += rows
+                .outer_iter()
+                .zip(t)
+                .filter(|(row, &c)| argmax(*row) == c)
+                .count();
+            let losses = self.head.forward_with(scores, t, Reduction::None)?;
+            loss += losses.iter().map(|l| l.as_f64()).sum::<f64>();
+        }
+        let n = n.max(1) as f64;
+        Ok((loss / n, correct as f64 / n))
+    }
+
+    /// Every dropout layer's random stream position, by layer name
+    /// ([`Sequential::random_states`]).
+    pub fn random_states(&self) -> BTreeMap<String, crate::RandomState> {
+        self.layers.random_states()
+    }
+
+    /// Sets the random streams [`random_states`](Network::random_states) gave.
+    ///
+    /// # Errors
+    /// As [`Sequential::set_random_states`].
+    pub fn set_random_states(
+        &mut self,
+        states: &BTreeMap<String, crate::RandomState>,
+    ) -> Result<()> {
+        self.layers.set_random_states(states)
+    }
+
     /// Fixes (or releases) every dropout mask; see [`Layer::set_fixed_mask`].
     pub fn set_fixed_masks(&mut self, fixed: bool) {
         self.layers.set_fixed_mask(fixed);

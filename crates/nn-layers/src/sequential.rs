@@ -1,8 +1,10 @@
 //! A stack of layers, itself a layer.
 
+use std::collections::BTreeMap;
+
 use nn_core::{Float, Param, Parameters, Tensor};
 
-use crate::{Error, Layer, LayerSpec, Mode, Result};
+use crate::{Error, Layer, LayerSpec, Mode, RandomState, Result};
 
 /// Layers applied in order; a [`Layer`] itself.
 ///
@@ -154,6 +156,37 @@ impl<T: Float> Parameters<T> for Sequential<T> {
                 f(Param { name: &name, ..p });
             });
         }
+    }
+}
+
+impl<T: Float> Sequential<T> {
+    /// Every layer's random stream position ([`Layer::random_state`]), by
+    /// layer name: what a checkpoint carries to resume training exactly.
+    pub fn random_states(&self) -> BTreeMap<String, RandomState> {
+        self.layers
+            .iter()
+            .filter_map(|e| Some((e.name.clone(), e.layer.random_state()?)))
+            .collect()
+    }
+
+    /// Sets the random streams of the layers named in `states`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming a layer that is not here or has no
+    /// random stream.
+    pub fn set_random_states(&mut self, states: &BTreeMap<String, RandomState>) -> Result<()> {
+        for (name, &state) in states {
+            match self.layers.iter_mut().find(|e| &e.name == name) {
+                Some(e) if e.layer.random_state().is_some() => e.layer.set_random_state(state),
+                _ => {
+                    return Err(Error::invalid(
+                        "Sequential::set_random_states",
+                        format!("no layer `{name}` with a random stream"),
+                    ))
+                }
+            }
+        }
+        Ok(())
     }
 }
 

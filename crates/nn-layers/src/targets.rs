@@ -76,8 +76,18 @@ impl<'a, T: Float> Targets<'a, T> {
     }
 }
 
-/// Index of the largest entry (the first, on ties); 0 for an empty row.
-pub fn argmax<T: Float>(row: ArrayView1<'_, T>) -> usize {
+/// Index of the largest entry (the first, on ties; NaN never wins); 0 for
+/// an empty row. Takes a 1-D view, a slice or a `&Vec`.
+///
+/// ```
+/// use nn_layers::argmax;
+///
+/// assert_eq!(argmax(&[0.1, 0.7, 0.2][..]), 1);
+/// assert_eq!(argmax(&vec![3.0, 1.0]), 0);
+/// assert_eq!(argmax(ndarray::array![1.0, 5.0, 5.0].view()), 1);
+/// ```
+pub fn argmax<'a, T: Float>(row: impl Into<ArrayView1<'a, T>>) -> usize {
+    let row = row.into();
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {
         if v > row[best] {

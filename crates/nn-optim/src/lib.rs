@@ -41,6 +41,7 @@ mod optimizer;
 mod registry;
 mod rmsprop;
 mod rule;
+mod schedule;
 mod sgd;
 mod slots;
 
@@ -54,4 +55,5 @@ pub use optimizer::Optimizer;
 pub use registry::{by_name, optimizers, OptimizerKind};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use rule::{Optim, Rule};
+pub use schedule::Schedule;
 pub use sgd::{Sgd, SgdConfig};

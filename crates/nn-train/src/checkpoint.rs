@@ -9,7 +9,7 @@ use nn_model::NetworkSpec;
 use nn_optim::Optimizer;
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 
-use crate::{Error, Result};
+use crate::{Error, Result, TrainConfig};
 
 /// Value of the `format` metadata key. Version 2 carries the network's
 /// description ([`NETWORK_KEY`]); version 1 files (per-model keys) are not
@@ -20,6 +20,9 @@ pub const FORMAT: &str = "nn-checkpoint-2";
 pub const NETWORK_KEY: &str = "network";
 /// Prefix of the optimizer's state tensors.
 pub const OPTIMIZER_PREFIX: &str = "optimizer.";
+/// Prefix of the metadata keys holding each dropout layer's random stream
+/// position (`random_state.dropout1`), so a resumed run draws the same masks.
+pub const RANDOM_STATE_PREFIX: &str = "random_state.";
 /// The largest checkpoint [`Checkpoint::read`] reads: 4 GiB.
 pub const MAX_CHECKPOINT_BYTES: u64 = 4 << 30;
 /// The most values one layer of a network read from a checkpoint may give
@@ -65,6 +68,9 @@ pub fn save<T: Float>(
         ))
     });
     let mut metadata: HashMap<String, String> = extra.clone().into_iter().collect();
+    for (layer, state) in net.random_states() {
+        metadata.insert(format!("{RANDOM_STATE_PREFIX}{layer}"), state.to_string());
+    }
     metadata.insert(NETWORK_KEY.into(), NetworkSpec::describe(net).to_json());
     metadata.insert("format".into(), FORMAT.into());
     metadata.insert("dtype".into(), T::DTYPE.to_lowercase());
@@ -130,6 +136,49 @@ fn sort_metadata(mut bytes: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
     }
     bytes[8..8 + out.len()].copy_from_slice(out.as_bytes());
     Ok(bytes)
+}
+
+/// The metadata [`Checkpoint::resume`] reads back: the settings of `config`
+/// that decide what the next epochs do, and `epochs_done`. Merge it into
+/// the `extra` of [`save`], with the optimizer's state.
+pub fn run_metadata(
+    config: &TrainConfig,
+    epochs_done: usize,
+    base_lr: f64,
+) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::from([
+        ("epochs".to_string(), epochs_done.to_string()),
+        ("batch_size".to_string(), config.batch_size.to_string()),
+        ("seed".to_string(), config.seed.to_string()),
+        (
+            "sampling".to_string(),
+            match config.sampling {
+                nn_data::Sampling::Replacement => "replacement",
+                _ => "shuffle",
+            }
+            .to_string(),
+        ),
+        ("lr_schedule".to_string(), config.schedule.to_string()),
+        ("base_lr".to_string(), base_lr.to_string()),
+    ]);
+    if let Some(v) = config.validation {
+        m.insert("validation".to_string(), v.to_string());
+    }
+    if let Some(it) = config.max_iterations {
+        m.insert("max_iterations".to_string(), it.to_string());
+    }
+    m
+}
+
+/// A run read back from a checkpoint by [`Checkpoint::resume`].
+pub struct Resumed<T: Float> {
+    /// The network as it was after the last epoch saved.
+    pub network: Network<T>,
+    /// The optimizer with its state.
+    pub optimizer: Box<dyn Optimizer<T>>,
+    /// The run's settings, `start_epoch` at the epochs done (and `epochs`
+    /// equal to it: set the total wanted).
+    pub config: TrainConfig,
 }
 
 /// A checkpoint read from disk.
@@ -215,6 +264,11 @@ impl Checkpoint {
         })
     }
 
+    /// The file it was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The metadata: the network's description and what else was saved.
     pub fn metadata(&self) -> &BTreeMap<String, String> {
         &self.metadata
@@ -281,7 +335,94 @@ impl Checkpoint {
             values.insert(name.clone(), self.decode::<T>(name, &view)?);
         }
         net.visit_params(&mut |mut p| p.value.assign(&values[p.name]));
+        let mut states: BTreeMap<String, nn_layers::RandomState> = BTreeMap::new();
+        for (key, value) in &self.metadata {
+            if let Some(layer) = key.strip_prefix(RANDOM_STATE_PREFIX) {
+                let state = value
+                    .parse::<nn_layers::RandomState>()
+                    .map_err(|e| Error::checkpoint(&self.path, format!("metadata `{key}`: {e}")))?;
+                states.insert(layer.to_string(), state);
+            }
+        }
+        net.set_random_states(&states)
+            .map_err(|e| Error::checkpoint(&self.path, format!("its random states: {e}")))?;
         Ok(())
+    }
+
+    /// What continuing the run saved here needs: the network (parameters,
+    /// statistics and dropout streams), the optimizer (rebuilt by the name
+    /// saved, with its default settings and the run's base rate, then its
+    /// saved state), and the training settings with `start_epoch` at the
+    /// epochs done. Set `epochs` to the total wanted and call
+    /// [`fit`](crate::fit): the result is the same, bit for bit, as an
+    /// uninterrupted run's.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] when the file was not written by a training run
+    /// (no `epochs`, `batch_size` or `optimizer` in its metadata) or holds no
+    /// optimizer state; as [`Checkpoint::network`].
+    pub fn resume<T: Float>(&self) -> Result<Resumed<T>> {
+        let meta = |key: &str| {
+            self.metadata.get(key).ok_or_else(|| {
+                Error::checkpoint(
+                    &self.path,
+                    format!("has no `{key}` in its metadata, so it cannot be resumed (was it written by a training run?)"),
+                )
+            })
+        };
+        let parse = |key: &str| -> Result<f64> {
+            meta(key)?.parse().map_err(|_| {
+                Error::checkpoint(&self.path, format!("metadata `{key}` is not a number"))
+            })
+        };
+        let count = |key: &str| -> Result<usize> {
+            meta(key)?.parse().map_err(|_| {
+                Error::checkpoint(&self.path, format!("metadata `{key}` is not a count"))
+            })
+        };
+        let config = TrainConfig {
+            batch_size: count("batch_size")?,
+            seed: meta("seed")?.parse().map_err(|_| {
+                Error::checkpoint(
+                    &self.path,
+                    "metadata `seed` is not a whole number".to_string(),
+                )
+            })?,
+            sampling: match meta("sampling")?.as_str() {
+                "replacement" => nn_data::Sampling::Replacement,
+                _ => nn_data::Sampling::Shuffle,
+            },
+            schedule: meta("lr_schedule")?.parse()?,
+            base_lr: Some(parse("base_lr")?),
+            validation: self
+                .metadata
+                .get("validation")
+                .map(|_| count("validation"))
+                .transpose()?,
+            max_iterations: self
+                .metadata
+                .get("max_iterations")
+                .map(|_| count("max_iterations"))
+                .transpose()?,
+            start_epoch: count("epochs")?,
+            epochs: count("epochs")?,
+            ..TrainConfig::default()
+        };
+        let network = self.network::<T>()?;
+        let state = self.optimizer_state::<T>()?;
+        if state.is_empty() {
+            return Err(Error::checkpoint(
+                &self.path,
+                "holds no optimizer state, so training cannot continue exactly".to_string(),
+            ));
+        }
+        let mut optimizer = nn_optim::by_name::<T>(meta("optimizer")?, config.base_lr)?;
+        optimizer.load_state(state)?;
+        Ok(Resumed {
+            network,
+            optimizer,
+            config,
+        })
     }
 
     /// Every parameter `expected` (names and shapes) is in the checkpoint with

@@ -9,7 +9,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// From the layers and networks.
+    /// From nn-core: shapes, labels, hyper-parameters.
+    #[error(transparent)]
+    Core(#[from] nn_core::Error),
+
+    /// An error of a layer or network.
     #[error(transparent)]
     Layers(#[from] nn_layers::Error),
 

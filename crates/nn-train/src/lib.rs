@@ -18,7 +18,7 @@
 //! let config = TrainConfig { epochs: 5, ..TrainConfig::default() };
 //! let history = train(&mut net, &mut sgd, &data, &config, &mut Quiet)?;
 //! assert_eq!(history.epochs.len(), 5);
-//! assert!(history.final_test_accuracy() > 0.5);
+//! assert!(history.final_test_accuracy().unwrap() > 0.5);
 //! # Ok::<(), nn_train::Error>(())
 //! ```
 
@@ -36,7 +36,9 @@ pub use error::{Error, Result};
 pub use model::{build_for_data, default_optimizer, fit_to_data};
 pub use progress::{epoch_line, for_stderr, Bar, Lines, Progress, Quiet};
 pub use throughput::{measure, random_batches, Throughput, Workload};
-pub use trainer::{evaluate, train, EpochRecord, History, TrainConfig};
+pub use trainer::{
+    evaluate, fit, train, EarlyStopping, EpochRecord, History, Hook, Monitor, TrainConfig,
+};
 
 /// The name of the first parameter or statistic of `net` holding a NaN or an
 /// infinity, if any: such a network is not trained, whatever its loss said.

@@ -14,7 +14,7 @@ use nn_layers::{gradient_check, MultiLayerNet, TwoLayerNet};
 use nn_model::{NetworkSpec, BUILTINS};
 use nn_train::{
     build_for_data, checkpoint, default_optimizer, evaluate, for_stderr, measure, plot,
-    random_batches, train, Checkpoint, Error, Result, TrainConfig, Workload,
+    random_batches, Checkpoint, Error, Result, TrainConfig, Workload,
 };
 
 /// mimalloc keeps freed memory for reuse. With the system allocator every
@@ -118,6 +118,19 @@ impl SamplingName {
     }
 }
 
+/// What `--early-stopping` watches.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum MonitorName {
+    /// The validation loss (lower is better).
+    ValLoss,
+    /// The validation accuracy (higher is better).
+    ValAccuracy,
+}
+
+fn parse_schedule(s: &str) -> std::result::Result<nn_optim::Schedule, String> {
+    s.parse().map_err(|e: nn_optim::Error| e.to_string())
+}
+
 /// Datasets.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum DatasetName {
@@ -191,15 +204,32 @@ struct TrainArgs {
     /// Measure train/test accuracy each epoch on this many samples of each (0: all).
     #[arg(long, default_value_t = 10_000)]
     eval_samples: usize,
-    /// Where to save the trained network (safetensors).
+    /// How the learning rate changes by epoch: constant, step:EVERY:FACTOR, exponential:GAMMA,
+    /// cosine:EPOCHS:MIN, or warmup:EPOCHS:<schedule> (e.g. warmup:2:cosine:20:0).
+    #[arg(long, default_value = "constant", value_parser = parse_schedule)]
+    lr_schedule: nn_optim::Schedule,
+    /// Hold this many training samples out as a validation set (seeded), measured after each
+    /// epoch: tune and stop on it, never on the test set.
+    #[arg(long)]
+    validation: Option<usize>,
+    /// Stop when the validation figure (--monitor) has not improved for this many epochs,
+    /// and keep the best epoch's weights. Needs --validation.
+    #[arg(long, value_name = "PATIENCE")]
+    early_stopping: Option<usize>,
+    /// What early stopping watches.
+    #[arg(long, value_enum, default_value_t = MonitorName::ValLoss)]
+    monitor: MonitorName,
+    /// Continue the run saved in this checkpoint (its network, optimizer state, epoch count,
+    /// data order and settings) up to --epochs epochs in all.
+    #[arg(long, value_name = "CHECKPOINT")]
+    resume: Option<PathBuf>,
+    /// Where to save the network (safetensors), after every epoch and at the end, with the
+    /// optimizer's state and what --resume needs.
     #[arg(long, default_value = "model.safetensors")]
     save: PathBuf,
     /// Do not save the network.
     #[arg(long)]
     no_save: bool,
-    /// Also save the optimizer's state (moments, velocities) in the checkpoint.
-    #[arg(long)]
-    save_optimizer: bool,
     /// Where to draw the loss and accuracy curves (SVG).
     #[arg(long, default_value = "curves.svg")]
     plot: PathBuf,
@@ -625,83 +655,183 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
 
 fn train_command(args: &TrainArgs) -> Result<()> {
     check_outputs(args)?;
-    let spec = nn_model::resolve(&args.model)?;
     let started = Instant::now();
+    let resumed = args.resume.as_deref().map(Checkpoint::read).transpose()?;
+    let model = match &resumed {
+        Some(c) => c.model_name().to_string(),
+        None => args.model.clone(),
+    };
+    let dataset = match resumed.as_ref().and_then(|c| c.metadata().get("dataset")) {
+        Some(name) => dataset_named(name)?,
+        None => args.dataset,
+    };
+    let spec = match &resumed {
+        Some(c) => c.spec()?,
+        None => nn_model::resolve(&args.model)?,
+    };
+    // The built-in digits are generated from the run's seed.
+    let seed = resumed
+        .as_ref()
+        .and_then(|c| c.metadata().get("seed")?.parse().ok())
+        .unwrap_or(args.seed);
     let data = load(
-        args.dataset,
+        dataset,
         spec.takes_images(),
         args.common.data_dir.as_deref(),
-        args.seed,
+        seed,
     )?;
-    let mut net = build_for_data::<f32>(&spec, &sample_shape(&data), data.classes, args.seed)
-        .map_err(|e| in_network_file(&args.model, e))?;
-    let mut optimizer = optimizer_for(&spec, args.optimizer.as_deref(), args.lr)?;
-    let config = TrainConfig {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        seed: args.seed,
-        sampling: args.sampling.sampling(),
-        max_iterations: args.iterations,
-        eval_samples: (args.eval_samples > 0).then_some(args.eval_samples),
+    let (mut net, mut optimizer, config) = match &resumed {
+        Some(checkpoint) => {
+            let r = checkpoint.resume::<f32>()?;
+            if args.epochs <= r.config.start_epoch {
+                return Err(Error::InvalidArgument {
+                    op: "--resume",
+                    message: format!(
+                        "{} has {} epochs done; ask for more with --epochs (got {})",
+                        checkpoint.path().display(),
+                        r.config.start_epoch,
+                        args.epochs
+                    ),
+                });
+            }
+            let config = TrainConfig {
+                epochs: args.epochs,
+                eval_samples: (args.eval_samples > 0).then_some(args.eval_samples),
+                early_stopping: early_stopping(args),
+                ..r.config
+            };
+            (r.network, r.optimizer, config)
+        }
+        None => {
+            let net = build_for_data::<f32>(&spec, &sample_shape(&data), data.classes, args.seed)
+                .map_err(|e| in_network_file(&args.model, e))?;
+            let optimizer = optimizer_for(&spec, args.optimizer.as_deref(), args.lr)?;
+            let config = TrainConfig {
+                epochs: args.epochs,
+                batch_size: args.batch_size,
+                seed: args.seed,
+                sampling: args.sampling.sampling(),
+                max_iterations: args.iterations,
+                eval_samples: (args.eval_samples > 0).then_some(args.eval_samples),
+                schedule: args.lr_schedule.clone(),
+                base_lr: None,
+                validation: args.validation,
+                early_stopping: early_stopping(args),
+                start_epoch: 0,
+            };
+            (net, optimizer, config)
+        }
     };
+    let base_lr = config.base_lr.unwrap_or_else(|| optimizer.learning_rate());
     eprintln!(
-        "training {} on {} ({} train, {} test samples): {} lr {}, batch {}{}, {}, {}",
-        args.model,
+        "{} {model} on {} ({} train{}, {} test samples): {} lr {base_lr}{}, batch {}{}, {}, {}",
+        if resumed.is_some() {
+            "resuming"
+        } else {
+            "training"
+        },
         data.name,
-        data.train.len(),
+        data.train.len() - config.validation.unwrap_or(0),
+        config
+            .validation
+            .map_or(String::new(), |v| format!(", {v} validation")),
         data.test.len(),
         optimizer.name(),
-        optimizer.learning_rate(),
-        args.batch_size,
-        match args.sampling {
-            SamplingName::Shuffle => "",
-            SamplingName::Replacement => " drawn with replacement",
+        match config.schedule {
+            nn_optim::Schedule::Constant => String::new(),
+            ref s => format!(" ({s})"),
         },
-        match args.iterations {
+        config.batch_size,
+        match config.sampling {
+            Sampling::Replacement => " drawn with replacement",
+            _ => "",
+        },
+        match config.max_iterations {
             Some(it) => counted(it, "iteration"),
-            None => counted(args.epochs, "epoch"),
+            None if config.start_epoch > 0 =>
+                format!("epochs {} to {}", config.start_epoch + 1, config.epochs),
+            None => counted(config.epochs, "epoch"),
         },
         counted(rayon::current_num_threads(), "thread")
     );
+    let extra = |epochs_done: usize| {
+        let mut extra = nn_train::checkpoint::run_metadata(&config, epochs_done, base_lr);
+        extra.insert("model".to_string(), model.clone());
+        extra.insert("dataset".to_string(), data.name.clone());
+        extra
+    };
+    // After every epoch the run so far is saved, so that a killed run
+    // resumes (--resume) losing at most one epoch.
+    let mut save_each_epoch = |net: &mut nn_layers::Network<f32>,
+                               opt: &mut dyn nn_optim::Optimizer<f32>,
+                               record: &nn_train::EpochRecord| {
+        if !args.no_save {
+            checkpoint::save(&args.save, net, Some(&*opt), &extra(record.epoch))?;
+        }
+        Ok(std::ops::ControlFlow::Continue(()))
+    };
     let mut progress = for_stderr();
-    let history = train(
+    let history = nn_train::fit(
         &mut net,
         optimizer.as_mut(),
-        &data,
+        &data.train,
+        Some(&data.test),
         &config,
+        &mut [&mut save_each_epoch],
         progress.as_mut(),
     )?;
     let test_accuracy = evaluate(&mut net, &data.test, None)?;
+    if let (Some(best), Some(stopped)) = (history.best_epoch, history.stopped_at) {
+        eprintln!("early stopping after epoch {stopped}: the weights of epoch {best}, the best on validation");
+    }
     eprintln!(
         "test accuracy {test_accuracy:.4} on all {} test samples; {:.1}s in all",
         data.test.len(),
         started.elapsed().as_secs_f64()
     );
     if !args.no_save {
-        let extra = BTreeMap::from([
-            ("model".to_string(), args.model.clone()),
-            ("dataset".to_string(), data.name.clone()),
-            ("epochs".to_string(), history.epochs.len().to_string()),
-            ("iterations".to_string(), history.losses.len().to_string()),
-            ("test_accuracy".to_string(), format!("{test_accuracy:.6}")),
-            ("seed".to_string(), args.seed.to_string()),
-        ]);
-        let opt = args.save_optimizer.then_some(optimizer.as_ref());
-        checkpoint::save(&args.save, &mut net, opt, &extra)?;
+        let done = config.start_epoch + history.epochs.len();
+        let mut extra = extra(done);
+        extra.insert("test_accuracy".to_string(), format!("{test_accuracy:.6}"));
+        if let Some(best) = history.best_epoch {
+            extra.insert("best_epoch".to_string(), best.to_string());
+        }
+        checkpoint::save(&args.save, &mut net, Some(optimizer.as_ref()), &extra)?;
         eprintln!("saved {}", args.save.display());
     }
     if !args.no_plot {
         let title = format!(
-            "{} on {}, {} lr {}",
-            args.model,
+            "{model} on {}, {} lr {base_lr}",
             data.name,
             optimizer.name(),
-            optimizer.learning_rate()
         );
         plot::training_curves(&args.plot, &history, &title)?;
         eprintln!("wrote {}", args.plot.display());
     }
     Ok(())
+}
+
+fn early_stopping(args: &TrainArgs) -> Option<nn_train::EarlyStopping> {
+    args.early_stopping.map(|patience| nn_train::EarlyStopping {
+        monitor: match args.monitor {
+            MonitorName::ValLoss => nn_train::Monitor::ValidationLoss,
+            MonitorName::ValAccuracy => nn_train::Monitor::ValidationAccuracy,
+        },
+        patience,
+        min_delta: 0.0,
+    })
+}
+
+/// The dataset a checkpoint names in its metadata.
+fn dataset_named(name: &str) -> Result<DatasetName> {
+    DatasetName::value_variants()
+        .iter()
+        .copied()
+        .find(|d| d.name() == name)
+        .ok_or_else(|| Error::InvalidArgument {
+            op: "--resume",
+            message: format!("the checkpoint was trained on `{name}`, which nn does not know"),
+        })
 }
 
 /// "1 epoch", "20 epochs": a count and its noun, for the training header.

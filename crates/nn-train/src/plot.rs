@@ -76,7 +76,14 @@ pub fn training_curves(path: &Path, history: &History, title: &str) -> Result<()
         let low = history
             .epochs
             .iter()
-            .flat_map(|e| [e.train_accuracy, e.test_accuracy])
+            .flat_map(|e| {
+                [
+                    Some(e.train_accuracy),
+                    e.validation_accuracy,
+                    e.test_accuracy,
+                ]
+            })
+            .flatten()
             .fold(1.0, f64::min)
             .min(0.9);
         let mut chart = ChartBuilder::on(&right)
@@ -92,17 +99,22 @@ pub fn training_curves(path: &Path, history: &History, title: &str) -> Result<()
             .y_desc("accuracy")
             .draw()
             .map_err(|e| plot_error(path, e))?;
-        for (label, color, pick) in [
-            (
-                "train",
-                RED,
-                (|e: &crate::EpochRecord| e.train_accuracy) as fn(&crate::EpochRecord) -> f64,
-            ),
-            ("test", GREEN, |e: &crate::EpochRecord| e.test_accuracy),
-        ] {
+        type Pick = fn(&crate::EpochRecord) -> Option<f64>;
+        let curves: [(&str, RGBColor, Pick); 3] = [
+            ("train", RED, |e| Some(e.train_accuracy)),
+            ("validation", MAGENTA, |e| e.validation_accuracy),
+            ("test", GREEN, |e| e.test_accuracy),
+        ];
+        for (label, color, pick) in curves {
+            if history.epochs.iter().all(|e| pick(e).is_none()) {
+                continue;
+            }
             chart
                 .draw_series(LineSeries::new(
-                    history.epochs.iter().map(|e| (e.epoch as f64, pick(e))),
+                    history
+                        .epochs
+                        .iter()
+                        .filter_map(|e| Some((e.epoch as f64, pick(e)?))),
                     color.stroke_width(2),
                 ))
                 .map_err(|e| plot_error(path, e))?

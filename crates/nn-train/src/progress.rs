@@ -36,11 +36,19 @@ pub struct Lines {
     epochs: usize,
 }
 
-/// The line printed for an epoch.
+/// The line printed for an epoch: the loss, the accuracies measured, the
+/// learning rate, the time and the speed.
 pub fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
+    let mut figures = format!("loss {:.4}, train acc {:.4}", r.loss, r.train_accuracy);
+    if let (Some(loss), Some(acc)) = (r.validation_loss, r.validation_accuracy) {
+        figures.push_str(&format!(", val loss {loss:.4}, val acc {acc:.4}"));
+    }
+    if let Some(acc) = r.test_accuracy {
+        figures.push_str(&format!(", test acc {acc:.4}"));
+    }
     format!(
-        "epoch {}/{epochs}: loss {:.4}, train acc {:.4}, test acc {:.4}, {:.1}s, {:.0} samples/s",
-        r.epoch, r.loss, r.train_accuracy, r.test_accuracy, r.seconds, r.samples_per_second
+        "epoch {}/{epochs}: {figures}, lr {}, {:.1}s, {:.0} samples/s",
+        r.epoch, r.learning_rate, r.seconds, r.samples_per_second
     )
 }
 

@@ -1,32 +1,58 @@
 //! The trainer: the book's `common/trainer.py`, done properly.
 
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::time::Instant;
 
-use nn_core::{with_warm_workers, Float};
+use nn_core::{with_warm_workers, Float, Tensor};
 use nn_data::{Dataset, MiniBatches, Sampling, Split};
 use nn_layers::Network;
-use nn_optim::Optimizer;
+use nn_optim::{Optimizer, Schedule};
 
 use crate::{Error, Progress, Result};
 
-/// How to train.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to train. Every field has a default ([`TrainConfig::default`]), so
+/// a config names only what it changes:
+/// `TrainConfig { epochs: 5, ..TrainConfig::default() }`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrainConfig {
-    /// Passes over the training set.
+    /// Passes over the training set, counted from the start of the run
+    /// (a resumed run goes on to this many). Default 20, the book's.
     pub epochs: usize,
-    /// Samples per mini-batch.
+    /// Samples per mini-batch. Default 100, the book's.
     pub batch_size: usize,
-    /// Seeds the order of the mini-batches (the network has its own seed).
+    /// Seeds the order of the mini-batches and the validation hold-out (the
+    /// network has its own seed). Default 0.
     pub seed: u64,
-    /// How each epoch's mini-batches are drawn: shuffled passes (the
-    /// default) or, as the book's trainer does, with replacement.
+    /// How each epoch's mini-batches are drawn: shuffled passes (default)
+    /// or, as the book's trainer does, with replacement.
     pub sampling: Sampling,
     /// Train for this many mini-batches in all instead of `epochs` epochs
     /// (the book's "10,000 iterations"); the last epoch may be cut short.
+    /// Default `None`.
     pub max_iterations: Option<usize>,
     /// Measure accuracy on this many samples of each split after each epoch
-    /// (the book's `evaluate_sample_num_per_epoch`); all of them if `None`.
+    /// (the book's `evaluate_sample_num_per_epoch`); all of them if `None`
+    /// (default).
     pub eval_samples: Option<usize>,
+    /// The learning rate of each epoch, from the base rate. Default
+    /// [`Schedule::Constant`].
+    pub schedule: Schedule,
+    /// The base rate the schedule starts from; `None` (default): the
+    /// optimizer's rate when training starts.
+    pub base_lr: Option<f64>,
+    /// Hold this many training samples out (drawn with `seed`) and measure
+    /// the validation loss and accuracy on them after each epoch: the data
+    /// to tune and stop on, never the test set (the book's chapter 6).
+    /// Default `None`.
+    pub validation: Option<usize>,
+    /// Stop when the validation figure has not improved for a while, and
+    /// end with the best epoch's weights. Needs `validation`. Default `None`.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Epochs already done (a resumed run): training continues with epoch
+    /// `start_epoch + 1`, its mini-batches and learning rate as in an
+    /// uninterrupted run. Default 0.
+    pub start_epoch: usize,
 }
 
 impl Default for TrainConfig {
@@ -38,6 +64,53 @@ impl Default for TrainConfig {
             sampling: Sampling::Shuffle,
             max_iterations: None,
             eval_samples: None,
+            schedule: Schedule::Constant,
+            base_lr: None,
+            validation: None,
+            early_stopping: None,
+            start_epoch: 0,
+        }
+    }
+}
+
+/// What early stopping watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Monitor {
+    /// The validation loss, lower is better (default).
+    #[default]
+    ValidationLoss,
+    /// The validation accuracy, higher is better.
+    ValidationAccuracy,
+}
+
+/// Stop when `monitor` has not improved by more than `min_delta` for
+/// `patience` epochs in a row; the network then gets back the weights (and
+/// batch-norm statistics) of its best epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyStopping {
+    /// The figure watched.
+    pub monitor: Monitor,
+    /// Epochs without improvement before stopping (≥ 1).
+    pub patience: usize,
+    /// The least change that counts as an improvement (≥ 0).
+    pub min_delta: f64,
+}
+
+impl EarlyStopping {
+    /// Watching the validation loss with `patience` and no minimum change.
+    pub fn on_loss(patience: usize) -> Self {
+        EarlyStopping {
+            monitor: Monitor::ValidationLoss,
+            patience,
+            min_delta: 0.0,
+        }
+    }
+
+    /// The watched figure of `record`, as a value to minimise.
+    fn score(&self, record: &EpochRecord) -> Option<f64> {
+        match self.monitor {
+            Monitor::ValidationLoss => record.validation_loss,
+            Monitor::ValidationAccuracy => record.validation_accuracy.map(|a| -a),
         }
     }
 }
@@ -47,12 +120,18 @@ impl Default for TrainConfig {
 pub struct EpochRecord {
     /// From 1.
     pub epoch: usize,
+    /// The learning rate of the epoch.
+    pub learning_rate: f64,
     /// Mean training loss over the epoch's mini-batches.
     pub loss: f64,
     /// Accuracy on (a sample of) the training set, after the epoch.
     pub train_accuracy: f64,
-    /// Accuracy on (a sample of) the test set, after the epoch.
-    pub test_accuracy: f64,
+    /// Mean loss on the validation set, after the epoch, when there is one.
+    pub validation_loss: Option<f64>,
+    /// Accuracy on the validation set, after the epoch, when there is one.
+    pub validation_accuracy: Option<f64>,
+    /// Accuracy on (a sample of) the test set, after the epoch, when there is one.
+    pub test_accuracy: Option<f64>,
     /// Wall time of the epoch's training steps (evaluation excluded).
     pub seconds: f64,
     /// Training samples per second during the epoch.
@@ -66,12 +145,61 @@ pub struct History {
     pub losses: Vec<f64>,
     /// One record per epoch.
     pub epochs: Vec<EpochRecord>,
+    /// The epoch whose weights the network ended with, when early stopping
+    /// chose one.
+    pub best_epoch: Option<usize>,
+    /// The epoch after which a hook or early stopping stopped training.
+    pub stopped_at: Option<usize>,
 }
 
 impl History {
-    /// The last epoch's test accuracy, or 0 before any epoch.
-    pub fn final_test_accuracy(&self) -> f64 {
-        self.epochs.last().map_or(0.0, |e| e.test_accuracy)
+    /// The last epoch's test accuracy, if any epoch measured one.
+    pub fn final_test_accuracy(&self) -> Option<f64> {
+        self.epochs.last().and_then(|e| e.test_accuracy)
+    }
+}
+
+/// Called after every epoch with the network, the optimizer and the
+/// epoch's figures; `ControlFlow::Break` stops training after this epoch.
+/// A closure of that shape is a hook:
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use nn_train::{EpochRecord, Hook};
+///
+/// // Stop once the training loss is below 0.1.
+/// let mut good_enough = |_: &mut nn_layers::Network<f32>, _: &mut dyn nn_optim::Optimizer<f32>, r: &EpochRecord| {
+///     Ok(if r.loss < 0.1 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+/// };
+/// let _hook: &mut dyn Hook<f32> = &mut good_enough;
+/// ```
+pub trait Hook<T: Float>: Send {
+    /// After epoch `record.epoch`.
+    ///
+    /// # Errors
+    /// Whatever the hook's own work returns (saving a checkpoint); training
+    /// stops with it.
+    fn end_epoch(
+        &mut self,
+        net: &mut Network<T>,
+        optimizer: &mut dyn Optimizer<T>,
+        record: &EpochRecord,
+    ) -> Result<ControlFlow<()>>;
+}
+
+impl<T, F> Hook<T> for F
+where
+    T: Float,
+    F: FnMut(&mut Network<T>, &mut dyn Optimizer<T>, &EpochRecord) -> Result<ControlFlow<()>>
+        + Send,
+{
+    fn end_epoch(
+        &mut self,
+        net: &mut Network<T>,
+        optimizer: &mut dyn Optimizer<T>,
+        record: &EpochRecord,
+    ) -> Result<ControlFlow<()>> {
+        self(net, optimizer, record)
     }
 }
 
@@ -92,19 +220,11 @@ pub fn evaluate<T: Float>(
     Ok(net.accuracy(&part.images, &part.labels)?)
 }
 
-/// Trains `net` on `data.train` with `optimizer` and reports each epoch's
-/// accuracies on `data.train` and `data.test`. Each epoch is as many samples
-/// as the training set has, drawn by `config.sampling` ([`MiniBatches`]:
-/// every sample once in a seeded random order, or with replacement); each step is a
-/// forward and backward pass ([`Network::gradient`]) and an optimizer update.
-///
-/// Call it inside a rayon pool of the size you want (`ThreadPool::install`);
-/// the pool's threads are kept warm while it runs
-/// ([`nn_core::with_warm_workers`]).
+/// Trains `net` on `data.train` and measures `data.test` after each epoch:
+/// [`fit`] with the dataset's splits and no hooks.
 ///
 /// # Errors
-/// [`Error::Diverged`] naming the iteration when the loss becomes NaN or
-/// infinite; shape, label and optimizer errors.
+/// As [`fit`].
 pub fn train<T: Float>(
     net: &mut Network<T>,
     optimizer: &mut dyn Optimizer<T>,
@@ -112,32 +232,104 @@ pub fn train<T: Float>(
     config: &TrainConfig,
     progress: &mut (dyn Progress + Send),
 ) -> Result<History> {
-    if config.batch_size == 0 || data.train.is_empty() {
-        return Err(Error::InvalidArgument {
-            op: "train",
-            message: format!(
-                "need a batch size ≥ 1 and training data; got {} and {} samples",
-                config.batch_size,
-                data.train.len()
-            ),
-        });
+    fit(
+        net,
+        optimizer,
+        &data.train,
+        Some(&data.test),
+        config,
+        &mut [],
+        progress,
+    )
+}
+
+/// Trains `net` on `train` with `optimizer`. Each epoch is as many samples
+/// as the training set has, drawn by `config.sampling` ([`MiniBatches`]:
+/// every sample once in an order fixed by the seed and the epoch, or with
+/// replacement); each step is a forward and backward pass
+/// ([`Network::gradient`]) and an optimizer update at the epoch's learning
+/// rate (`config.schedule`). After each epoch: the accuracy on (a sample
+/// of) `train`, the loss and accuracy on the validation hold-out
+/// (`config.validation`), the accuracy on `test` when given, then
+/// `progress`, early stopping, and each of `hooks` in order (any of which
+/// can stop training).
+///
+/// Call it inside a rayon pool of the size you want (`ThreadPool::install`);
+/// the pool's threads are kept warm while it runs
+/// ([`nn_core::with_warm_workers`]). The same inputs give the same bits on
+/// any number of threads, and `start_epoch` resumes a run exactly.
+///
+/// # Errors
+/// [`Error::Diverged`] naming the iteration when the loss becomes NaN or
+/// infinite; [`Error::InvalidArgument`] for a zero batch size, no training
+/// data, an impossible validation hold-out or early stopping without one;
+/// shape, label, optimizer and hook errors.
+pub fn fit<T: Float>(
+    net: &mut Network<T>,
+    optimizer: &mut dyn Optimizer<T>,
+    train: &Split<T>,
+    test: Option<&Split<T>>,
+    config: &TrainConfig,
+    hooks: &mut [&mut dyn Hook<T>],
+    progress: &mut (dyn Progress + Send),
+) -> Result<History> {
+    let invalid = |message: String| Error::InvalidArgument {
+        op: "train",
+        message,
+    };
+    if config.batch_size == 0 || train.is_empty() {
+        return Err(invalid(format!(
+            "need a batch size ≥ 1 and training data; got {} and {} samples",
+            config.batch_size,
+            train.len()
+        )));
     }
+    config.schedule.validate()?;
+    let held;
+    let (train, validation) = match config.validation {
+        Some(n) => {
+            held = train.hold_out(n, config.seed)?;
+            (&held.0, Some(&held.1))
+        }
+        None => (train, None),
+    };
+    if let Some(stopping) = &config.early_stopping {
+        if validation.is_none()
+            || stopping.patience == 0
+            || stopping.min_delta.is_nan()
+            || stopping.min_delta < 0.0
+        {
+            return Err(invalid(format!(
+                "early stopping needs a validation hold-out, patience ≥ 1 and min_delta ≥ 0; \
+                 got {} validation samples, patience {}, min_delta {}",
+                config.validation.unwrap_or(0),
+                stopping.patience,
+                stopping.min_delta
+            )));
+        }
+    }
+    let base_lr = config.base_lr.unwrap_or_else(|| optimizer.learning_rate());
     with_warm_workers(|| {
         let mut history = History::default();
-        let batches = MiniBatches::count(data.train.len(), config.batch_size);
+        let batches = MiniBatches::count(train.len(), config.batch_size);
         let budget = config.max_iterations.unwrap_or(usize::MAX);
+        let done_iterations = config.start_epoch.saturating_mul(batches);
         // An iteration budget decides the number of epochs (the last may be
         // cut short); otherwise `epochs` does.
         let epochs = config
             .max_iterations
             .map_or(config.epochs, |it| it.div_ceil(batches));
-        for epoch in 1..=epochs {
-            let in_epoch = batches.min(budget - history.losses.len());
+        let mut best: Option<(f64, usize, BTreeMap<String, Tensor<T>>)> = None;
+        for epoch in config.start_epoch + 1..=epochs {
+            let learning_rate = config.schedule.rate(base_lr, epoch);
+            optimizer.set_learning_rate(learning_rate)?;
+            let iterations = done_iterations + history.losses.len();
+            let in_epoch = batches.min(budget.saturating_sub(iterations));
             progress.start_epoch(epoch, epochs, in_epoch);
             let start = Instant::now();
             let (mut loss_sum, mut samples) = (0.0, 0usize);
             for (i, indices) in MiniBatches::with_sampling(
-                data.train.len(),
+                train.len(),
                 config.batch_size,
                 config.seed,
                 epoch as u64,
@@ -146,11 +338,11 @@ pub fn train<T: Float>(
             .take(in_epoch)
             .enumerate()
             {
-                let batch = data.train.gather(&indices)?;
+                let batch = train.gather(&indices)?;
                 let loss = net.gradient(batch.images, &batch.labels)?.as_f64();
                 if !loss.is_finite() {
                     return Err(Error::Diverged {
-                        iteration: history.losses.len() + 1,
+                        iteration: done_iterations + history.losses.len() + 1,
                         epoch,
                         loss,
                     });
@@ -166,24 +358,61 @@ pub fn train<T: Float>(
                 );
             }
             let seconds = start.elapsed().as_secs_f64();
+            let (validation_loss, validation_accuracy) = match validation {
+                Some(v) => {
+                    let (loss, accuracy) = net.loss_and_accuracy(v.images.view(), &v.labels)?;
+                    (Some(loss), Some(accuracy))
+                }
+                None => (None, None),
+            };
             let record = EpochRecord {
                 epoch,
+                learning_rate,
                 loss: loss_sum / in_epoch.max(1) as f64,
-                train_accuracy: evaluate(net, &data.train, config.eval_samples)?,
-                test_accuracy: evaluate(net, &data.test, config.eval_samples)?,
+                train_accuracy: evaluate(net, train, config.eval_samples)?,
+                validation_loss,
+                validation_accuracy,
+                test_accuracy: test
+                    .map(|t| evaluate(net, t, config.eval_samples))
+                    .transpose()?,
                 seconds,
                 samples_per_second: samples as f64 / seconds.max(1e-9),
             };
             progress.end_epoch(&record);
+            let mut stop = false;
+            if let Some(stopping) = &config.early_stopping {
+                let score = stopping
+                    .score(&record)
+                    .expect("a validation set is measured");
+                match &best {
+                    Some((b, _, _)) if score >= b - stopping.min_delta => {}
+                    _ => best = Some((score, epoch, net.state())),
+                }
+                let best_epoch = best.as_ref().map_or(epoch, |b| b.1);
+                stop = epoch - best_epoch >= stopping.patience;
+            }
+            for hook in hooks.iter_mut() {
+                if hook.end_epoch(net, optimizer, &record)?.is_break() {
+                    stop = true;
+                }
+            }
             history.epochs.push(record);
-            if history.losses.len() >= budget {
+            if stop {
+                history.stopped_at = Some(epoch);
                 break;
             }
+            if done_iterations + history.losses.len() >= budget {
+                break;
+            }
+        }
+        if let Some((_, epoch, state)) = best {
+            net.load_state(&state)?;
+            history.best_epoch = Some(epoch);
         }
         if let Some(name) = crate::first_non_finite(net) {
             return Err(Error::NonFinite {
                 name,
-                iteration: history.losses.len(),
+                iteration: done_iterations + history.losses.len(),
             });
         }
         Ok(history)

@@ -291,6 +291,7 @@ fn nn_eval_reads_a_network_assembled_in_rust() {
         sampling: Sampling::Shuffle,
         max_iterations: Some(40),
         eval_samples: Some(100),
+        ..nn_train::TrainConfig::default()
     };
     nn_train::train(
         &mut net,
@@ -459,7 +460,6 @@ fn the_same_command_writes_the_same_bytes_on_1_and_2_threads() {
                 "100",
                 "--optimizer",
                 "adam",
-                "--save-optimizer",
                 "--threads",
                 threads,
                 "--save",
@@ -593,4 +593,83 @@ fn a_pickle_that_would_run_code_is_refused() {
         "{stderr}"
     );
     assert!(!temp("evil.safetensors").exists());
+}
+
+/// `nn train --epochs 2`, then `--resume` to 3, writes the same checkpoint,
+/// byte for byte, as `--epochs 3` at once; the schedule and the validation
+/// hold-out carry over, and each epoch's line shows its rate.
+#[test]
+fn a_resumed_run_ends_with_the_bytes_of_an_uninterrupted_one() {
+    let common = [
+        "--model",
+        "multi-layer",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--lr-schedule",
+        "step:1:0.5",
+        "--validation",
+        "1000",
+        "--eval-samples",
+        "500",
+        "--no-plot",
+    ];
+    let run = |epochs: &str, save: &PathBuf, resume: Option<&PathBuf>| {
+        let mut args = vec![
+            "train",
+            "--epochs",
+            epochs,
+            "--save",
+            save.to_str().unwrap(),
+        ];
+        args.extend(common);
+        if let Some(r) = resume {
+            args.extend(["--resume", r.to_str().unwrap()]);
+        }
+        let out = nn(&args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+    let whole = temp("resume-whole.safetensors");
+    let stderr = run("3", &whole, None);
+    for line in [
+        "epoch 1/3",
+        "lr 0.01,",
+        "epoch 2/3",
+        "lr 0.005,",
+        "epoch 3/3",
+        "lr 0.0025,",
+    ] {
+        assert!(stderr.contains(line), "{line} not in {stderr}");
+    }
+    assert!(stderr.contains("59000 train, 1000 validation"), "{stderr}");
+    let part = temp("resume-part.safetensors");
+    run("2", &part, None);
+    let resumed = temp("resume-rest.safetensors");
+    let stderr = run("3", &resumed, Some(&part));
+    assert!(stderr.contains("resuming multi-layer"), "{stderr}");
+    assert!(stderr.contains("epochs 3 to 3"), "{stderr}");
+    assert!(!stderr.contains("epoch 2/3"), "{stderr}");
+    assert!(
+        std::fs::read(&whole).unwrap() == std::fs::read(&resumed).unwrap(),
+        "the resumed run's checkpoint differs from the uninterrupted run's"
+    );
+    // Asking for no more epochs than are done is an error.
+    let out = nn(&[
+        "train",
+        "--epochs",
+        "2",
+        "--resume",
+        part.to_str().unwrap(),
+        "--no-save",
+        "--no-plot",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("has 2 epochs done; ask for more with --epochs (got 2)"),
+        "{stderr}"
+    );
 }
