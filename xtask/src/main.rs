@@ -110,8 +110,69 @@ fn ci_steps() -> Vec<Step> {
     // crates, the tests take minutes.
     let mut steps = lint_steps();
     steps.push(
-        Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+        Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env(
+            "RUSTDOCFLAGS",
+            "-D warnings -D rustdoc::broken_intra_doc_links -D rustdoc::private_intra_doc_links",
+        ),
     );
     steps.push(test_step(&[]));
+    steps.extend(example_steps());
+    steps
+}
+
+/// The facade's examples, run as a user would (in the test profile, whose
+/// build the tests just made): a custom CNN, Fashion-MNIST with a schedule
+/// and early stopping (when NN_DATA_DIR has it), and inference from a
+/// checkpoint `nn train` writes.
+fn example_steps() -> Vec<Step> {
+    let run = |name: &'static str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--quiet",
+            "--profile",
+            "test",
+            "-p",
+            "nn",
+            "--example",
+            name,
+        ];
+        if !extra.is_empty() {
+            args.push("--");
+            args.extend(extra);
+        }
+        Step::cargo(name, &args)
+    };
+    let model = "target/example-model.safetensors";
+    let mut steps = vec![run("custom_cnn", &[])];
+    if std::env::var_os("NN_DATA_DIR").is_some() {
+        steps.push(run("fashion_schedule", &[]));
+    } else {
+        println!("xtask: the fashion_schedule example is skipped: NN_DATA_DIR is not set");
+    }
+    steps.push(Step::cargo(
+        "nn train (for the inference example)",
+        &[
+            "run",
+            "--quiet",
+            "--profile",
+            "test",
+            "-p",
+            "nn-train",
+            "--bin",
+            "nn",
+            "--",
+            "train",
+            "--model",
+            "two-layer",
+            "--iterations",
+            "200",
+            "--eval-samples",
+            "100",
+            "--no-plot",
+            "--save",
+            model,
+        ],
+    ));
+    steps.push(run("inference", &[model]));
     steps
 }

@@ -286,6 +286,20 @@ impl Checkpoint {
         )?)
     }
 
+    /// How the network wants its data loaded: images (N, C, H, W) for a
+    /// network that starts with a convolution, rows (N, 784) otherwise;
+    /// pixels in [0, 1] either way.
+    ///
+    /// # Errors
+    /// As [`Checkpoint::spec`].
+    pub fn load_options(&self) -> Result<nn_data::LoadOptions> {
+        Ok(if self.spec()?.takes_images() {
+            nn_data::LoadOptions::images()
+        } else {
+            nn_data::LoadOptions::default()
+        })
+    }
+
     /// A name for the network: the `model` it was trained as (a built-in
     /// name or a file), else "custom".
     pub fn model_name(&self) -> &str {

@@ -38,6 +38,7 @@ pub use progress::{epoch_line, for_stderr, Bar, Lines, Progress, Quiet};
 pub use throughput::{measure, random_batches, Throughput, Workload};
 pub use trainer::{
     evaluate, fit, train, EarlyStopping, EpochRecord, History, Hook, Monitor, TrainConfig,
+    TrainingData,
 };
 
 /// The name of the first parameter or statistic of `net` holding a NaN or an

@@ -857,6 +857,15 @@ fn eval_command(args: &EvalArgs) -> Result<()> {
     }
     let model = checkpoint.model_name().to_string();
     let trained_on = checkpoint.metadata().get("dataset").map(String::as_str);
+    if let (Some(asked), Some(trained)) = (args.dataset, trained_on) {
+        if asked.name() != trained {
+            eprintln!(
+                "warning: {} was trained on {trained}, not {}: expect a lower accuracy than on {trained}",
+                args.weights.display(),
+                asked.name()
+            );
+        }
+    }
     let dataset = match (args.dataset, trained_on) {
         (Some(d), _) => d,
         (None, Some("mnist")) => DatasetName::Mnist,

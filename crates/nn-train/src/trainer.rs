@@ -220,27 +220,57 @@ pub fn evaluate<T: Float>(
     Ok(net.accuracy(&part.images, &part.labels)?)
 }
 
-/// Trains `net` on `data.train` and measures `data.test` after each epoch:
-/// [`fit`] with the dataset's splits and no hooks.
+impl TrainConfig {
+    /// The defaults with `epochs` epochs.
+    pub fn with_epochs(epochs: usize) -> Self {
+        TrainConfig {
+            epochs,
+            ..TrainConfig::default()
+        }
+    }
+}
+
+/// What [`train`] trains on: a [`Dataset`] (its training split, its test
+/// split measured after each epoch), a [`Split`] alone, or a pair
+/// `(&train, &test)`.
+pub trait TrainingData<'a, T> {
+    /// The training split and the test split, if any.
+    fn splits(self) -> (&'a Split<T>, Option<&'a Split<T>>);
+}
+
+impl<'a, T> TrainingData<'a, T> for &'a Dataset<T> {
+    fn splits(self) -> (&'a Split<T>, Option<&'a Split<T>>) {
+        (&self.train, Some(&self.test))
+    }
+}
+
+impl<'a, T> TrainingData<'a, T> for &'a Split<T> {
+    fn splits(self) -> (&'a Split<T>, Option<&'a Split<T>>) {
+        (self, None)
+    }
+}
+
+impl<'a, T> TrainingData<'a, T> for (&'a Split<T>, &'a Split<T>) {
+    fn splits(self) -> (&'a Split<T>, Option<&'a Split<T>>) {
+        (self.0, Some(self.1))
+    }
+}
+
+/// Trains `net` on `data` (a [`Dataset`], a [`Split`], or `(&train, &test)`)
+/// and measures the test split after each epoch when there is one: [`fit`]
+/// without hooks.
 ///
 /// # Errors
 /// As [`fit`].
-pub fn train<T: Float>(
+pub fn train<'a, T: Float>(
     net: &mut Network<T>,
     optimizer: &mut dyn Optimizer<T>,
-    data: &Dataset<T>,
+    data: impl TrainingData<'a, T>,
     config: &TrainConfig,
     progress: &mut (dyn Progress + Send),
 ) -> Result<History> {
-    fit(
-        net,
-        optimizer,
-        &data.train,
-        Some(&data.test),
-        config,
-        &mut [],
-        progress,
-    )
+    let (train, test) = data.splits();
+    fit(net, optimizer, train, test, config, &mut [], progress)
 }
 
 /// Trains `net` on `train` with `optimizer`. Each epoch is as many samples

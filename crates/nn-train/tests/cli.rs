@@ -521,6 +521,12 @@ fn the_books_weights_import_evaluate_and_export() {
         "--data-dir",
         &data,
     ]);
+    // Imported without --dataset: nothing to compare with, no warning.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     // The book's figure for these weights (ch07 SimpleConvNet).
     assert!(
@@ -671,5 +677,53 @@ fn a_resumed_run_ends_with_the_bytes_of_an_uninterrupted_one() {
     assert!(
         stderr.contains("has 2 epochs done; ask for more with --epochs (got 2)"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn evaluating_on_another_dataset_than_the_one_trained_on_warns_in_one_line() {
+    let save = temp("digits-two-layer.safetensors");
+    let out = nn(&[
+        "train",
+        "--model",
+        "two-layer",
+        "--iterations",
+        "20",
+        "--eval-samples",
+        "100",
+        "--no-plot",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(data) = std::env::var_os("NN_DATA_DIR") else {
+        eprintln!("skipping the MNIST half: NN_DATA_DIR is not set");
+        return;
+    };
+    let out = nn(&[
+        "eval",
+        "--weights",
+        save.to_str().unwrap(),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("was trained on digits, not mnist: expect a lower accuracy than on digits"),
+        "{stderr}"
+    );
+    let out = nn(&["eval", "--weights", save.to_str().unwrap()]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
