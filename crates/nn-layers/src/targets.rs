@@ -90,7 +90,7 @@ pub fn argmax<'a, T: Float>(row: impl Into<ArrayView1<'a, T>>) -> usize {
     let row = row.into();
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {
-        if v > row[best] {
+        if v > row[best] || (row[best].is_nan() && !v.is_nan()) {
             best = i;
         }
     }
