@@ -43,6 +43,28 @@ impl<T: Float> std::fmt::Debug for Network<T> {
     }
 }
 
+/// Scores as rows (samples, classes); a single sample's scores become one
+/// row.
+fn score_rows<T: Float>(
+    scores: Tensor<T>,
+    single: bool,
+    layer: &'static str,
+) -> Result<ndarray::Array2<T>> {
+    let scores = if single {
+        scores.insert_axis(Axis(0))
+    } else {
+        scores
+    };
+    let shape = nn_core::Shape::from(scores.shape());
+    scores
+        .into_dimensionality::<Ix2>()
+        .map_err(|_| Error::BadInput {
+            layer,
+            got: shape,
+            expected: "the network should produce (samples, classes) scores".into(),
+        })
+}
+
 fn owned<'a, T: Float + 'a, D: Dimension>(x: impl Into<CowArray<'a, T, D>>) -> Tensor<T> {
     x.into().into_owned().into_dyn()
 }
@@ -280,19 +302,7 @@ impl<T: Float> Network<T> {
                 x.slice_axis(Axis(0), (start..end).into())
             };
             let scores = self.layers.forward_view(chunk, Mode::Inference)?;
-            let scores = if single {
-                scores.insert_axis(Axis(0))
-            } else {
-                scores
-            };
-            let shape = nn_core::Shape::from(scores.shape());
-            let scores = scores
-                .into_dimensionality::<Ix2>()
-                .map_err(|_| Error::BadInput {
-                    layer: "Network",
-                    got: shape,
-                    expected: "the network should produce (batch, classes) scores".into(),
-                })?;
+            let scores = score_rows(scores, single, "Network")?;
             let chunk_t = t.slice(start, end);
             chunk_t.check("Network::accuracy", scores.shape()[0], scores.shape()[1])?;
             correct += scores
@@ -392,20 +402,7 @@ impl<T: Float> Network<T> {
             .input_shape
             .as_ref()
             .map_or(x.ndim() == 1, |s| s.len() == x.ndim());
-        let scores = self.predict(x)?;
-        let scores = if single {
-            scores.insert_axis(Axis(0))
-        } else {
-            scores
-        };
-        let shape = nn_core::Shape::from(scores.shape());
-        let scores = scores
-            .into_dimensionality::<Ix2>()
-            .map_err(|_| Error::BadInput {
-                layer: "Network::predict_proba",
-                got: shape,
-                expected: "(samples, classes) scores".into(),
-            })?;
+        let scores = score_rows(self.predict(x)?, single, "Network::predict_proba")?;
         Ok(nn_core::softmax(&scores)?)
     }
 
@@ -480,21 +477,15 @@ impl<T: Float> Network<T> {
                 .layers
                 .forward_view(x.slice_axis(Axis(0), (start..end).into()), Mode::Inference)?;
             let t = &labels[start..end];
-            let shape = nn_core::Shape::from(scores.shape());
-            let rows = scores
-                .view()
-                .into_dimensionality::<Ix2>()
-                .map_err(|_| Error::BadInput {
-                    layer: "Network::loss_and_accuracy",
-                    got: shape,
-                    expected: "(samples, classes) scores".into(),
-                })?;
+            let rows = score_rows(scores, false, "Network::loss_and_accuracy")?;
             correct += rows
                 .outer_iter()
                 .zip(t)
                 .filter(|(row, &c)| argmax(*row) == c)
                 .count();
-            let losses = self.head.forward_with(scores, t, Reduction::None)?;
+            let losses = self
+                .head
+                .forward_with(rows.into_dyn(), t, Reduction::None)?;
             loss += losses.iter().map(|l| l.as_f64()).sum::<f64>();
         }
         let n = n.max(1) as f64;
