@@ -127,6 +127,27 @@ enum MonitorName {
     ValAccuracy,
 }
 
+/// A count of at least 1: the option's own rule, also for negative input
+/// (clap would otherwise take `-1` for an option and say so).
+fn at_least_one(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<i128>() {
+        Ok(n) if n >= 1 => {
+            usize::try_from(n).map_err(|_| format!("must be at most {}, got {s}", usize::MAX))
+        }
+        Ok(_) => Err(format!("must be ≥ 1, got {s}")),
+        Err(_) => Err(format!("must be a whole number ≥ 1, got `{s}`")),
+    }
+}
+
+/// A finite number above 0.
+fn positive_number(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err(format!("must be > 0, got {s}")),
+        Err(_) => Err(format!("must be a number > 0, got `{s}`")),
+    }
+}
+
 fn parse_schedule(s: &str) -> std::result::Result<nn_optim::Schedule, String> {
     s.parse().map_err(|e: nn_optim::Error| e.to_string())
 }
@@ -181,13 +202,13 @@ struct TrainArgs {
     #[arg(long, value_enum, default_value_t = DatasetName::Digits)]
     dataset: DatasetName,
     /// Passes over the training set.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = at_least_one)]
     epochs: usize,
     /// Train for this many mini-batches instead of --epochs epochs (the book's "10,000 iterations").
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least_one)]
     iterations: Option<usize>,
     /// Samples per mini-batch.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = at_least_one)]
     batch_size: usize,
     /// How each epoch's mini-batches are drawn from the training set.
     #[arg(long, value_enum, default_value_t = SamplingName::Shuffle)]
@@ -196,7 +217,7 @@ struct TrainArgs {
     #[arg(long, value_parser = optimizer_choices(), ignore_case = true)]
     optimizer: Option<String>,
     /// Learning rate [default: 0.1 with sgd for two-layer/multi-layer, else the optimizer's book default].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_number)]
     lr: Option<f64>,
     /// Seed of the weights and of the mini-batch order (and of the digits data).
     #[arg(long, default_value_t = 0)]
@@ -210,11 +231,11 @@ struct TrainArgs {
     lr_schedule: nn_optim::Schedule,
     /// Hold this many training samples out as a validation set (seeded), measured after each
     /// epoch: tune and stop on it, never on the test set.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least_one)]
     validation: Option<usize>,
     /// Stop when the validation figure (--monitor) has not improved for this many epochs,
     /// and keep the best epoch's weights. Needs --validation.
-    #[arg(long, value_name = "PATIENCE")]
+    #[arg(long, value_name = "PATIENCE", allow_negative_numbers = true, value_parser = at_least_one)]
     early_stopping: Option<usize>,
     /// What early stopping watches.
     #[arg(long, value_enum, default_value_t = MonitorName::ValLoss)]

@@ -727,3 +727,40 @@ fn evaluating_on_another_dataset_than_the_one_trained_on_warns_in_one_line() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Bad numbers are refused before any work, by the option's own rule,
+/// negative ones included (clap used to read `-1` as an unknown option).
+#[test]
+fn options_name_their_rule_for_zero_and_negative_numbers() {
+    for (args, expected) in [
+        (
+            &["--epochs", "0"][..],
+            "invalid value '0' for '--epochs <EPOCHS>': must be ≥ 1, got 0",
+        ),
+        (
+            &["--epochs", "-1"],
+            "invalid value '-1' for '--epochs <EPOCHS>': must be ≥ 1, got -1",
+        ),
+        (
+            &["--iterations", "0"],
+            "'--iterations <ITERATIONS>': must be ≥ 1, got 0",
+        ),
+        (
+            &["--lr", "-0.1"],
+            "invalid value '-0.1' for '--lr <LR>': must be > 0, got -0.1",
+        ),
+        (&["--lr", "inf"], "'--lr <LR>': must be > 0, got inf"),
+        (
+            &["--batch-size", "0"],
+            "'--batch-size <BATCH_SIZE>': must be ≥ 1, got 0",
+        ),
+    ] {
+        let mut all = vec!["train", "--no-save", "--no-plot"];
+        all.extend(args);
+        let out = nn(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("training"), "{args:?}: {stderr}");
+    }
+}
