@@ -131,11 +131,12 @@ pub mod fuzz {
         }
     }
 
-    /// NumPy's files: the bytes read as an `.npz` archive and as one `.npy`
-    /// array.
+    /// NumPy's files and other tools' safetensors: the bytes read as an
+    /// `.npz` archive, as one `.npy` array, and as a foreign safetensors file.
     pub fn npz(data: &[u8]) {
         let _ = nn_interop::read_npz(data, "fuzz.npz");
         let _ = nn_interop::read_npy(data, "fuzz.npy");
+        let _ = nn_interop::read_safetensors(data, "fuzz.safetensors");
     }
 
     /// A whole checkpoint: read, its network rebuilt and restored, its

@@ -1,7 +1,6 @@
 //! Named arrays from a file of any supported kind, recognised by its first
 //! bytes: a pickle, `.npy`, `.npz`, or safetensors.
 
-use std::io::Read;
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
@@ -52,28 +51,22 @@ impl WeightsFormat {
 /// [`Error::Io`] when unreadable or not a regular file, [`Error::Format`]
 /// for a file of no supported kind, over [`MAX_FILE_BYTES`], or damaged.
 pub fn read_weights(path: &Path) -> Result<Vec<(String, Array)>> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    use nn_core::ReadRefused;
     let origin = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(io)?;
-    if !file.metadata().map_err(io)?.is_file() {
-        return Err(Error::format(
+    let bytes = nn_core::read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
+        ReadRefused::Io(source) => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        ReadRefused::NotRegular => Error::format(
             &origin,
             "is not a regular file (a device or a pipe), so it is not read",
-        ));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::format(
+        ),
+        ReadRefused::TooLarge(_) => Error::format(
             &origin,
             format!("is over {MAX_FILE_BYTES} bytes, the most nn reads"),
-        ));
-    }
+        ),
+    })?;
     let stem = path
         .file_stem()
         .map_or_else(|| "array".to_string(), |s| s.to_string_lossy().into_owned());
@@ -140,4 +133,56 @@ pub fn read_safetensors(bytes: &[u8], origin: &str) -> Result<Vec<(String, Array
         out.push((name.to_string(), array));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Values;
+    use safetensors::tensor::TensorView;
+
+    fn file(tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
+        let views: Vec<(&str, TensorView<'_>)> = tensors
+            .iter()
+            .map(|(n, d, s, b)| (*n, TensorView::new(*d, s.clone(), b).unwrap()))
+            .collect();
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    #[test]
+    fn foreign_safetensors_keep_floats_skip_batch_counters_and_name_other_dtypes() {
+        let w: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let bytes = file(&[
+            ("0.weight", Dtype::F32, vec![2], w),
+            (
+                "1.num_batches_tracked",
+                Dtype::I64,
+                vec![],
+                7i64.to_le_bytes().to_vec(),
+            ),
+        ]);
+        let arrays = weights_from_bytes(&bytes, "sd.safetensors", "x").unwrap();
+        assert_eq!(arrays.len(), 1);
+        assert_eq!(arrays[0].0, "0.weight");
+        assert_eq!(arrays[0].1.values, Values::F32(vec![1.5, -2.0]));
+
+        let bytes = file(&[("steps", Dtype::I32, vec![1], vec![0; 4])]);
+        let e = weights_from_bytes(&bytes, "sd.safetensors", "x")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "sd.safetensors: tensor `steps` has dtype I32; nn reads F32 and F64"
+        );
+        let e = weights_from_bytes(b"neither", "w.bin", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("w.bin: is not a weights file nn knows"),
+            "{e}"
+        );
+    }
 }

@@ -264,31 +264,31 @@ impl NetworkSpec {
     /// [`Error::Io`]; [`Error::Parse`], also for a file that is larger or not
     /// a regular file (a device or a pipe).
     pub fn read(path: &Path) -> Result<NetworkSpec> {
-        use std::io::Read;
+        use nn_core::ReadRefused;
         let origin = path.display().to_string();
         let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        if !file.metadata().map_err(io)?.is_file() {
-            return Err(Error::Parse {
-                origin,
-                message: "not a regular file (a device or a pipe), so it is not read".into(),
-            });
-        }
-        let mut text = String::new();
-        file.take(MAX_FILE_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(io)?;
-        if text.len() as u64 > MAX_FILE_BYTES {
-            return Err(Error::Parse {
-                origin,
-                message: format!(
-                    "larger than {MAX_FILE_BYTES} bytes, the most a network file may be"
-                ),
-            });
-        }
+        let parse = |message: String| Error::Parse {
+            origin: origin.clone(),
+            message,
+        };
+        let bytes = nn_core::read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
+            ReadRefused::Io(e) => io(e),
+            ReadRefused::NotRegular => {
+                parse("not a regular file (a device or a pipe), so it is not read".into())
+            }
+            ReadRefused::TooLarge(_) => parse(format!(
+                "larger than {MAX_FILE_BYTES} bytes, the most a network file may be"
+            )),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ))
+        })?;
         match path.extension().and_then(|e| e.to_str()) {
             Some("json") => Self::from_json(&text, &origin),
             _ => Self::from_toml(&text, &origin),

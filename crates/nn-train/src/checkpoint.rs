@@ -196,39 +196,27 @@ impl Checkpoint {
     /// [`Error::Io`] when unreadable; [`Error::Checkpoint`] when it is not a
     /// safetensors file, or has no network description in its metadata.
     pub fn read(path: &Path) -> Result<Checkpoint> {
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let info = file.metadata().map_err(io)?;
-        if !info.is_file() {
-            return Err(Error::checkpoint(
+        use nn_core::ReadRefused;
+        let bytes = nn_core::read_bounded(path, MAX_CHECKPOINT_BYTES).map_err(|e| match e {
+            ReadRefused::Io(source) => Error::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+            ReadRefused::NotRegular => Error::checkpoint(
                 path,
                 "is not a regular file (a device or a pipe), so it is not read".to_string(),
-            ));
-        }
-        if info.len() > MAX_CHECKPOINT_BYTES {
-            return Err(Error::checkpoint(
+            ),
+            ReadRefused::TooLarge(Some(len)) => Error::checkpoint(
                 path,
                 format!(
-                    "is {} bytes; nn reads checkpoints of at most {MAX_CHECKPOINT_BYTES} bytes",
-                    info.len()
+                    "is {len} bytes; nn reads checkpoints of at most {MAX_CHECKPOINT_BYTES} bytes"
                 ),
-            ));
-        }
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(file, MAX_CHECKPOINT_BYTES + 1),
-            &mut bytes,
-        )
-        .map_err(io)?;
-        if bytes.len() as u64 > MAX_CHECKPOINT_BYTES {
-            return Err(Error::checkpoint(
+            ),
+            ReadRefused::TooLarge(None) => Error::checkpoint(
                 path,
                 format!("grew past {MAX_CHECKPOINT_BYTES} bytes while it was read"),
-            ));
-        }
+            ),
+        })?;
         Self::from_bytes(path, bytes)
     }
 
