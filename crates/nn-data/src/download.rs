@@ -90,18 +90,62 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// What a download reports as it goes: one line per file and mirror tried,
+/// and the bytes of each transfer (for a progress bar). A closure taking
+/// `&str` is a `Report` that sees the lines only.
+pub trait Report {
+    /// One line: a file found, downloaded, or a mirror that failed.
+    fn line(&mut self, line: &str);
+    /// A transfer of `file` begins; `total` bytes when the server says.
+    fn started(&mut self, _file: &str, _total: Option<u64>) {}
+    /// `bytes` received so far in the current transfer.
+    fn received(&mut self, _bytes: u64) {}
+    /// The current transfer ended (complete or not).
+    fn finished(&mut self) {}
+}
+
+impl<F: FnMut(&str)> Report for F {
+    fn line(&mut self, line: &str) {
+        self(line);
+    }
+}
+
+/// How long a download may wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// For name resolution and the connection to each mirror.
+    pub connect: Duration,
+    /// For each file, from the request to its last byte.
+    pub file: Duration,
+}
+
+impl Timeouts {
+    /// `nn data download`'s: 15 s to connect, 10 minutes per file.
+    pub const PATIENT: Timeouts = Timeouts {
+        connect: Duration::from_secs(15),
+        file: Duration::from_secs(600),
+    };
+    /// For an attempt the user did not ask for (`nn train` looking for
+    /// MNIST): a mirror that does not answer within 4 s is skipped.
+    pub const QUICK: Timeouts = Timeouts {
+        connect: Duration::from_secs(4),
+        file: Duration::from_secs(300),
+    };
+}
+
 /// Downloads `remote` into `data_dir/<folder>/`, trying `extra_mirrors`
 /// first and then [`Remote::mirrors`]. Returns the paths of the four files.
-/// `log` receives one line per file.
 ///
 /// # Errors
-/// [`Error::Download`] for a file no mirror delivered intact, saying where to
-/// put it by hand; [`Error::Io`] when the folder cannot be written.
+/// [`Error::Download`] for a file no mirror delivered intact, listing all
+/// four files with their digests for a download by hand; [`Error::Io`] when
+/// the folder cannot be written.
 pub fn download(
     remote: Remote,
     data_dir: &Path,
     extra_mirrors: &[String],
-    log: &mut dyn FnMut(&str),
+    timeouts: Timeouts,
+    report: &mut dyn Report,
 ) -> Result<Vec<PathBuf>> {
     let mirrors: Vec<String> = extra_mirrors
         .iter()
@@ -112,7 +156,8 @@ pub fn download(
         &data_dir.join(remote.folder()),
         &remote.files(),
         &mirrors,
-        log,
+        timeouts,
+        report,
     )
 }
 
@@ -120,7 +165,8 @@ pub fn download(
 /// serves it with the right digest. A file already present and intact (as
 /// `name.gz` or `name`) is kept. Each download is written to a temporary
 /// file in `folder` and renamed into place, so an interrupted run never
-/// leaves a partial file under the final name.
+/// leaves a partial file under the final name; folders this call created
+/// are removed again when it fails with nothing in them.
 ///
 /// # Errors
 /// As [`download`].
@@ -128,17 +174,44 @@ pub fn download_files(
     folder: &Path,
     files: &[RemoteFile],
     mirrors: &[String],
-    log: &mut dyn FnMut(&str),
+    timeouts: Timeouts,
+    report: &mut dyn Report,
 ) -> Result<Vec<PathBuf>> {
+    let created: Vec<PathBuf> = folder
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+    let result = fetch_all(folder, files, mirrors, timeouts, report);
+    if result.is_err() {
+        // Deepest first; remove_dir leaves any folder that holds something.
+        for dir in &created {
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
+    result
+}
+
+fn fetch_all(
+    folder: &Path,
+    files: &[RemoteFile],
+    mirrors: &[String],
+    timeouts: Timeouts,
+    report: &mut dyn Report,
+) -> Result<Vec<PathBuf>> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(120)))
+        .timeout_resolve(Some(timeouts.connect))
+        .timeout_connect(Some(timeouts.connect))
+        .timeout_global(Some(timeouts.file))
         .build()
         .into();
     let mut paths = Vec::new();
     for file in files {
         if let Some(existing) = intact_copy(folder, file) {
-            log(&format!(
+            report.line(&format!(
                 "{}: already present and verified",
                 existing.display()
             ));
@@ -149,7 +222,9 @@ pub fn download_files(
         let mut saved = None;
         for mirror in mirrors {
             let url = format!("{}/{}.gz", mirror.trim_end_matches('/'), file.name);
-            match fetch(&agent, &url).and_then(|bytes| check(&url, bytes, file)) {
+            let fetched = fetch(&agent, &url, file.name, report);
+            report.finished();
+            match fetched.and_then(|bytes| check(&url, bytes, file)) {
                 Ok((bytes, gzipped)) => {
                     let name = if gzipped {
                         format!("{}.gz", file.name)
@@ -158,7 +233,7 @@ pub fn download_files(
                     };
                     let path = folder.join(name);
                     write_atomically(&path, &bytes)?;
-                    log(&format!(
+                    report.line(&format!(
                         "{}: downloaded from {mirror}, SHA-256 verified",
                         path.display()
                     ));
@@ -166,7 +241,7 @@ pub fn download_files(
                     break;
                 }
                 Err(why) => {
-                    log(&format!("{}: {mirror}: {why}", file.name));
+                    report.line(&format!("{}: {mirror}: {why}", file.name));
                     attempts.push((mirror.clone(), why));
                 }
             }
@@ -177,8 +252,11 @@ pub fn download_files(
                 return Err(Error::Download {
                     file: format!("{}.gz", file.name),
                     attempts,
-                    destination: folder.join(format!("{}.gz", file.name)),
-                    sha256: file.sha256.to_string(),
+                    folder: folder.to_path_buf(),
+                    files: files
+                        .iter()
+                        .map(|f| (format!("{}.gz", f.name), f.sha256.to_string()))
+                        .collect(),
                 })
             }
         }
@@ -199,15 +277,32 @@ fn intact_copy(folder: &Path, file: &RemoteFile) -> Option<PathBuf> {
         })
 }
 
-/// The body of a successful GET, or why there is none.
-fn fetch(agent: &ureq::Agent, url: &str) -> std::result::Result<Vec<u8>, String> {
+/// The body of a successful GET (at most 256 MiB), or why there is none.
+fn fetch(
+    agent: &ureq::Agent,
+    url: &str,
+    name: &str,
+    report: &mut dyn Report,
+) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    const LIMIT: u64 = 256 * 1024 * 1024;
     let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
-    response
-        .body_mut()
-        .with_config()
-        .limit(256 * 1024 * 1024)
-        .read_to_vec()
-        .map_err(|e| format!("reading the body: {e}"))
+    let total = response.body().content_length();
+    report.started(name, total);
+    let mut reader = response.body_mut().with_config().limit(LIMIT).reader();
+    // The announced length is a hint only: never trusted for the allocation.
+    let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(64 * 1024 * 1024) as usize);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = reader
+            .read(&mut chunk)
+            .map_err(|e| format!("reading the body: {e}"))?;
+        if n == 0 {
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        report.received(bytes.len() as u64);
+    }
 }
 
 /// The bytes and whether they are gzipped, if their content has the digest.

@@ -55,19 +55,20 @@ pub enum Error {
 
     /// Every mirror failed for a file.
     #[error(
-        "could not download {file} from any mirror:\n{}\nDownload it by hand and put it at {} (its decompressed SHA-256 must be {sha256})",
+        "could not download {file} from any mirror:\n{}\nDownload the files by hand into {} (each decompressed file's SHA-256 must be the one shown):\n{}",
         attempts.iter().map(|(m, why)| format!("  {m}: {why}")).collect::<Vec<_>>().join("\n"),
-        destination.display()
+        folder.display(),
+        files.iter().map(|(name, sha)| format!("  {name}  {sha}")).collect::<Vec<_>>().join("\n")
     )]
     Download {
-        /// The file's name.
+        /// The file that failed.
         file: String,
         /// Each mirror tried and why it failed.
         attempts: Vec<(String, String)>,
-        /// Where the file belongs.
-        destination: PathBuf,
-        /// The SHA-256 of its decompressed content.
-        sha256: String,
+        /// Where the files belong.
+        folder: PathBuf,
+        /// Every file of the dataset (`name.gz`) and the SHA-256 of its decompressed content.
+        files: Vec<(String, String)>,
     },
 
     /// A class label that is not below the number of classes.

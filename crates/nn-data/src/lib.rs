@@ -37,7 +37,9 @@ pub use batches::{MiniBatches, Sampling};
 pub use data_dir::{data_dir, DATA_DIR_VAR};
 pub use dataset::{one_hot, Dataset, LoadOptions, Split};
 pub use digits::{digits, DigitsConfig};
-pub use download::{download, download_files, sha256_hex, write_atomically, Remote, RemoteFile};
+pub use download::{
+    download, download_files, sha256_hex, write_atomically, Remote, RemoteFile, Report, Timeouts,
+};
 pub use error::{Error, Result};
 pub use mnist::{fashion_mnist, locate, mnist, FILES};
 pub use spiral::spiral;

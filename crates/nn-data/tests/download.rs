@@ -6,7 +6,7 @@ mod support;
 
 use std::collections::HashMap;
 
-use nn_data::{download, download_files, sha256_hex, Error, Remote, RemoteFile};
+use nn_data::{download, download_files, sha256_hex, Error, Remote, RemoteFile, Timeouts};
 use support::{gzip, idx, serve, temp_dir};
 
 fn leak(s: String) -> &'static str {
@@ -41,9 +41,13 @@ fn a_corrupt_mirror_is_skipped_and_the_next_one_used() {
     ]));
     let dir = temp_dir("download");
     let mut lines = Vec::new();
-    let paths = download_files(&dir, &files, &[a.clone(), format!("{b}/data/")], &mut |l| {
-        lines.push(l.to_string())
-    })
+    let paths = download_files(
+        &dir,
+        &files,
+        &[a.clone(), format!("{b}/data/")],
+        Timeouts::QUICK,
+        &mut |l: &str| lines.push(l.to_string()),
+    )
     .unwrap();
     assert_eq!(
         paths,
@@ -75,7 +79,7 @@ fn a_corrupt_mirror_is_skipped_and_the_next_one_used() {
 
     // A second run finds both files intact and asks no mirror.
     let (c, log_c) = serve(HashMap::new());
-    download_files(&dir, &files, &[c], &mut |_| {}).unwrap();
+    download_files(&dir, &files, &[c], Timeouts::QUICK, &mut |_: &str| {}).unwrap();
     assert!(log_c.lock().unwrap().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -91,14 +95,27 @@ fn when_every_mirror_fails_the_error_says_what_to_do() {
         "/only-idx1-ubyte.gz".to_string(),
         gzip(&idx(&[1], &[8])),
     )]));
-    let dir = temp_dir("download-fails");
+    let other = RemoteFile {
+        name: "other-idx1-ubyte",
+        sha256: "00ff",
+    };
+    // Two levels that do not exist yet: neither is left behind empty.
+    let parent = temp_dir("download-fails");
+    std::fs::remove_dir_all(&parent).unwrap();
+    let dir = parent.join("mnist");
     let err = download_files(
         &dir,
-        &[file],
+        &[file, other],
         &[a.clone(), "http://127.0.0.1:9/".into()],
-        &mut |_| {},
+        Timeouts::QUICK,
+        &mut |_: &str| {},
     )
     .unwrap_err();
+    assert!(
+        !parent.exists(),
+        "an empty folder was left at {}",
+        parent.display()
+    );
     assert!(matches!(err, Error::Download { .. }));
     let message = err.to_string();
     assert!(
@@ -110,15 +127,19 @@ fn when_every_mirror_fails_the_error_says_what_to_do() {
         "{message}"
     );
     assert!(message.contains("http://127.0.0.1:9/: "), "{message}");
+    // Every file of the set is listed with its digest, not only the one that failed.
     assert!(
-        message.contains(&format!(
-            "put it at {}",
-            dir.join("only-idx1-ubyte.gz").display()
-        )),
+        message.contains(&format!("by hand into {}", dir.display())),
         "{message}"
     );
-    assert!(message.contains(&sha256_hex(&content)), "{message}");
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        message.contains(&format!("  only-idx1-ubyte.gz  {}", sha256_hex(&content))),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("\n  other-idx1-ubyte.gz  00ff"),
+        "{message}"
+    );
 }
 
 /// The real MNIST files, served from NN_DATA_DIR by a local mirror, pass the
@@ -142,11 +163,38 @@ fn the_real_mnist_files_pass_their_digests() {
         .collect();
     let (mirror, _) = serve(files);
     let dir = temp_dir("download-mnist");
-    let paths = download(Remote::Mnist, &dir, &[mirror], &mut |_| {}).unwrap();
+    let mut report = Bytes::default();
+    let paths = download(Remote::Mnist, &dir, &[mirror], Timeouts::QUICK, &mut report).unwrap();
+    // A progress bar per file: each transfer announced with its length and finished.
+    assert_eq!(report.started.len(), 4);
+    assert!(report.started.iter().all(|(_, total)| total.is_some()));
+    assert_eq!(report.finished, 4);
+    assert_eq!(Some(report.last), report.started[3].1);
     assert_eq!(paths.len(), 4);
     let mnist = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::default()).unwrap();
     assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Records what a download reports.
+#[derive(Default)]
+struct Bytes {
+    started: Vec<(String, Option<u64>)>,
+    last: u64,
+    finished: usize,
+}
+
+impl nn_data::Report for Bytes {
+    fn line(&mut self, _: &str) {}
+    fn started(&mut self, file: &str, total: Option<u64>) {
+        self.started.push((file.to_string(), total));
+    }
+    fn received(&mut self, bytes: u64) {
+        self.last = bytes;
+    }
+    fn finished(&mut self) {
+        self.finished += 1;
+    }
 }
 
 /// A save killed half-way leaves `.NAME.part-PID`; the next save of that

@@ -42,6 +42,15 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A run folder that cannot be created or written.
+    #[error("run folder {}: {message}", path.display())]
+    Run {
+        /// The folder.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+
     /// The loss stopped being a finite number.
     #[error(
         "training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch}); try a smaller learning rate"

@@ -24,6 +24,7 @@
 
 pub mod checkpoint;
 pub mod plot;
+pub mod run;
 
 mod error;
 mod model;
@@ -34,7 +35,8 @@ mod trainer;
 pub use checkpoint::Checkpoint;
 pub use error::{Error, Result};
 pub use model::{build_for_data, default_optimizer, fit_to_data};
-pub use progress::{epoch_line, for_stderr, Bar, Lines, Progress, Quiet};
+pub use progress::{epoch_line, for_stderr, Bar, DownloadBar, Lines, Progress, Quiet};
+pub use run::RunDir;
 pub use throughput::{measure, random_batches, Throughput, Workload};
 pub use trainer::{
     evaluate, fit, train, EarlyStopping, EpochRecord, History, Hook, Monitor, TrainConfig,

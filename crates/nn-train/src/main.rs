@@ -14,7 +14,7 @@ use nn_layers::{gradient_check, MultiLayerNet, TwoLayerNet};
 use nn_model::{NetworkSpec, BUILTINS};
 use nn_train::{
     build_for_data, checkpoint, default_optimizer, evaluate, for_stderr, measure, plot,
-    random_batches, Checkpoint, Error, Result, TrainConfig, Workload,
+    random_batches, Checkpoint, Error, Result, RunDir, TrainConfig, Workload,
 };
 
 /// mimalloc keeps freed memory for reuse. With the system allocator every
@@ -34,8 +34,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     name = "nn",
     version,
     about = "Deep learning from scratch, in Rust: train the book's networks on MNIST or on built-in digits.",
-    after_help = "Start with `nn train`: it trains SimpleConvNet on the built-in digits (no download) in under a minute, \
-                  then saves model.safetensors and curves.svg."
+    after_help = "Start with `nn train`: it trains SimpleConvNet on MNIST (downloaded once if it can be, else on the \
+                  built-in digits) and writes the model, its curves and a report into a new folder under runs/."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,8 +44,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a network (by default SimpleConvNet on the built-in digits), save it, plot its curves.
-    Train(TrainArgs),
+    /// Train a network (by default SimpleConvNet on MNIST, else on the built-in digits) into a new run folder.
+    Train(Box<TrainArgs>),
     /// Measure a saved network's accuracy on a dataset's test set.
     Eval(EvalArgs),
     /// Print the truth tables of the perceptron gates and of adders built from NAND.
@@ -198,9 +198,14 @@ const MODEL_HELP: &str = "A built-in network (three-layer, two-layer, multi-laye
 struct TrainArgs {
     #[arg(long, default_value = "simple-conv", long_help = MODEL_HELP, help = "A built-in network or a network file")]
     model: String,
-    /// The data to train and test on.
-    #[arg(long, value_enum, default_value_t = DatasetName::Digits)]
-    dataset: DatasetName,
+    /// The data to train and test on [default: mnist when it is in the data folder or can be
+    /// downloaded now, else the built-in digits, saying why].
+    #[arg(long, value_enum)]
+    dataset: Option<DatasetName>,
+    /// Never try to download MNIST when it is missing (also NN_OFFLINE=1): train on the
+    /// built-in digits instead.
+    #[arg(long)]
+    offline: bool,
     /// Passes over the training set.
     #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = at_least_one)]
     epochs: usize,
@@ -244,16 +249,24 @@ struct TrainArgs {
     /// data order and settings) up to --epochs epochs in all.
     #[arg(long, value_name = "CHECKPOINT")]
     resume: Option<PathBuf>,
-    /// Where to save the network (safetensors), after every epoch and at the end, with the
-    /// optimizer's state and what --resume needs.
-    #[arg(long, default_value = "model.safetensors")]
-    save: PathBuf,
+    /// Folder that holds the run folders: each run writes into a new `<model>-<dataset>-<n>/`
+    /// there (checkpoint, network.toml, metrics.csv, curves, report) and never into another's.
+    #[arg(long, default_value = "runs")]
+    runs: PathBuf,
+    /// Save the network (safetensors) here instead of in the run folder, after every epoch
+    /// and at the end, with the optimizer's state and what --resume needs. Replaces this file.
+    #[arg(long)]
+    save: Option<PathBuf>,
     /// Do not save the network.
     #[arg(long)]
     no_save: bool,
-    /// Where to draw the loss and accuracy curves (SVG).
-    #[arg(long, default_value = "curves.svg")]
-    plot: PathBuf,
+    /// Save the network even if training diverged (a loss that is not finite or grew past
+    /// 1000× its first value), which is otherwise refused.
+    #[arg(long)]
+    save_anyway: bool,
+    /// Draw the loss and accuracy curves (SVG) here instead of in the run folder.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Do not draw the curves.
     #[arg(long)]
     no_plot: bool,
@@ -359,11 +372,19 @@ struct BenchArgs {
     threads: Option<usize>,
 }
 
+/// The datasets `nn data download` fetches.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RemoteName {
+    /// MNIST handwritten digits (4 files, 11 MB).
+    Mnist,
+    /// Zalando's Fashion-MNIST (4 files, 30 MB).
+    FashionMnist,
+}
+
 #[derive(Args)]
 struct DownloadArgs {
-    /// mnist or fashion-mnist.
     #[arg(value_enum)]
-    dataset: DatasetName,
+    dataset: RemoteName,
     /// Folder to download into [default: $NN_DATA_DIR, else a per-user cache folder].
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -565,8 +586,14 @@ fn optimizer_for(
 /// new file (a probe is created and removed). Training is not lost to a typo.
 fn check_outputs(args: &TrainArgs) -> Result<()> {
     let outputs: Vec<(&str, &Path)> = [
-        (!args.no_save).then_some(("--save", args.save.as_path())),
-        (!args.no_plot).then_some(("--plot", args.plot.as_path())),
+        args.save
+            .as_deref()
+            .filter(|_| !args.no_save)
+            .map(|p| ("--save", p)),
+        args.plot
+            .as_deref()
+            .filter(|_| !args.no_plot)
+            .map(|p| ("--plot", p)),
     ]
     .into_iter()
     .flatten()
@@ -682,13 +709,16 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         Some(c) => c.model_name().to_string(),
         None => args.model.clone(),
     };
-    let dataset = match resumed.as_ref().and_then(|c| c.metadata().get("dataset")) {
-        Some(name) => dataset_named(name)?,
-        None => args.dataset,
-    };
     let spec = match &resumed {
         Some(c) => c.spec()?,
         None => nn_model::resolve(&args.model)?,
+    };
+    let dataset = match resumed.as_ref().and_then(|c| c.metadata().get("dataset")) {
+        Some(name) => dataset_named(name)?,
+        None => match args.dataset {
+            Some(d) => d,
+            None => default_dataset(args),
+        },
     };
     // The built-in digits are generated from the run's seed.
     let seed = resumed
@@ -744,6 +774,15 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         }
     };
     let base_lr = config.base_lr.unwrap_or_else(|| optimizer.learning_rate());
+    let run = RunDir::create(&args.runs, &model, &data.name)?;
+    let save_path = (!args.no_save).then(|| {
+        args.save
+            .clone()
+            .unwrap_or_else(|| run.file("model.safetensors"))
+    });
+    let plot_path =
+        (!args.no_plot).then(|| args.plot.clone().unwrap_or_else(|| run.file("curves.svg")));
+    nn_data::write_atomically(&run.file("network.toml"), spec.to_toml().as_bytes())?;
     eprintln!(
         "{} {model} on {} ({} train{}, {} test samples): {} lr {base_lr}{}, batch {}{}, {}, {}",
         if resumed.is_some() {
@@ -775,31 +814,41 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         },
         counted(rayon::current_num_threads(), "thread")
     );
+    eprintln!("run folder {}", run.path().display());
     let extra = |epochs_done: usize| {
         let mut extra = nn_train::checkpoint::run_metadata(&config, epochs_done, base_lr);
         extra.insert("model".to_string(), model.clone());
         extra.insert("dataset".to_string(), data.name.clone());
         extra
     };
-    // After every epoch the run so far is saved, so that a killed run
-    // resumes (--resume) losing at most one epoch.
-    let mut save_each_epoch = |net: &mut nn_layers::Network<f32>,
-                               opt: &mut dyn nn_optim::Optimizer<f32>,
-                               record: &nn_train::EpochRecord| {
-        if !args.no_save {
-            checkpoint::save(&args.save, net, Some(&*opt), &extra(record.epoch))?;
+    let mut progress = Watched::new(for_stderr());
+    let losses = progress.losses();
+    let mut records = Vec::new();
+    // After every epoch the metrics are written and the run so far is
+    // saved, so that a killed run resumes (--resume) losing at most one
+    // epoch; a diverged network is not saved over a good one.
+    let mut each_epoch = |net: &mut nn_layers::Network<f32>,
+                          opt: &mut dyn nn_optim::Optimizer<f32>,
+                          record: &nn_train::EpochRecord| {
+        records.push(record.clone());
+        nn_data::write_atomically(
+            &run.file("metrics.csv"),
+            nn_train::run::metrics_csv(&records).as_bytes(),
+        )?;
+        let healthy = args.save_anyway || nn_train::run::diverged(&lock(&losses)).is_none();
+        if let (Some(path), true) = (&save_path, healthy) {
+            checkpoint::save(path, net, Some(&*opt), &extra(record.epoch))?;
         }
         Ok(std::ops::ControlFlow::Continue(()))
     };
-    let mut progress = for_stderr();
     let history = nn_train::fit(
         &mut net,
         optimizer.as_mut(),
         &data.train,
         Some(&data.test),
         &config,
-        &mut [&mut save_each_epoch],
-        progress.as_mut(),
+        &mut [&mut each_epoch],
+        &mut progress,
     )?;
     let test_accuracy = evaluate(&mut net, &data.test, None)?;
     if let (Some(best), Some(stopped)) = (history.best_epoch, history.stopped_at) {
@@ -810,26 +859,139 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         data.test.len(),
         started.elapsed().as_secs_f64()
     );
-    if !args.no_save {
+    if let Some(path) = &plot_path {
+        let title = format!(
+            "{model} on {}, {} lr {base_lr}",
+            data.name,
+            optimizer.name(),
+        );
+        plot::training_curves(path, &history, &title)?;
+        eprintln!("wrote {}", path.display());
+    }
+    let divergence = nn_train::run::diverged(&history.losses);
+    if let (Some(path), Some(why)) = (&save_path, &divergence) {
+        if !args.save_anyway {
+            return Err(Error::InvalidArgument {
+                op: "nn train",
+                message: format!(
+                    "not saving {}: {why}. Try a smaller --lr; --save-anyway saves it regardless",
+                    path.display()
+                ),
+            });
+        }
+    }
+    if let Some(path) = &save_path {
         let done = config.start_epoch + history.epochs.len();
         let mut extra = extra(done);
         extra.insert("test_accuracy".to_string(), format!("{test_accuracy:.6}"));
         if let Some(best) = history.best_epoch {
             extra.insert("best_epoch".to_string(), best.to_string());
         }
-        checkpoint::save(&args.save, &mut net, Some(optimizer.as_ref()), &extra)?;
-        eprintln!("saved {}", args.save.display());
-    }
-    if !args.no_plot {
-        let title = format!(
-            "{model} on {}, {} lr {base_lr}",
-            data.name,
-            optimizer.name(),
-        );
-        plot::training_curves(&args.plot, &history, &title)?;
-        eprintln!("wrote {}", args.plot.display());
+        checkpoint::save(path, &mut net, Some(optimizer.as_ref()), &extra)?;
+        eprintln!("saved {}", path.display());
     }
     Ok(())
+}
+
+/// A lock that a panicked holder does not poison for us (the losses stay valid).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Passes progress on and keeps every mini-batch's loss, for the check
+/// that a diverged network is not saved.
+struct Watched {
+    inner: Box<dyn nn_train::Progress + Send>,
+    losses: std::sync::Arc<std::sync::Mutex<Vec<f64>>>,
+}
+
+impl Watched {
+    fn new(inner: Box<dyn nn_train::Progress + Send>) -> Self {
+        Watched {
+            inner,
+            losses: std::sync::Arc::default(),
+        }
+    }
+
+    fn losses(&self) -> std::sync::Arc<std::sync::Mutex<Vec<f64>>> {
+        std::sync::Arc::clone(&self.losses)
+    }
+}
+
+impl nn_train::Progress for Watched {
+    fn start_epoch(&mut self, epoch: usize, epochs: usize, batches: usize) {
+        self.inner.start_epoch(epoch, epochs, batches);
+    }
+
+    fn batch(&mut self, done: usize, loss: f64, samples_per_second: f64) {
+        lock(&self.losses).push(loss);
+        self.inner.batch(done, loss, samples_per_second);
+    }
+
+    fn end_epoch(&mut self, record: &nn_train::EpochRecord) {
+        self.inner.end_epoch(record);
+    }
+}
+
+/// Whether `NN_OFFLINE` asks for no downloads (set, and not `0` or empty).
+fn offline_by_environment() -> bool {
+    std::env::var_os("NN_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Whether the data folder holds MNIST's four files (as `.gz` or not).
+fn mnist_present(dir: &Path) -> bool {
+    Remote::Mnist.files().iter().all(|f| {
+        let folder = dir.join(Remote::Mnist.folder());
+        folder.join(f.name).is_file() || folder.join(format!("{}.gz", f.name)).is_file()
+    })
+}
+
+/// `nn train`'s dataset when none is named: MNIST if it is in the data
+/// folder or one download attempt gets it, else the built-in digits, with
+/// one line saying why and how to get the real set.
+fn default_dataset(args: &TrainArgs) -> DatasetName {
+    let dir = nn_data::data_dir(args.common.data_dir.as_deref());
+    if mnist_present(&dir) {
+        return DatasetName::Mnist;
+    }
+    let how = format!(
+        "`nn data download mnist` gets it (into {}), or point --data-dir or NN_DATA_DIR at a folder holding mnist/",
+        dir.display()
+    );
+    if args.offline || offline_by_environment() {
+        eprintln!(
+            "MNIST is not in {} and downloads are off: training on the built-in synthetic digits instead; {how}",
+            dir.join("mnist").display()
+        );
+        return DatasetName::Digits;
+    }
+    eprintln!(
+        "MNIST is not in {}: downloading it once (--offline skips this)",
+        dir.join("mnist").display()
+    );
+    let mut report = nn_train::DownloadBar::bars_only();
+    match nn_data::download(
+        Remote::Mnist,
+        &dir,
+        &[],
+        nn_data::Timeouts::QUICK,
+        &mut report,
+    ) {
+        Ok(_) => DatasetName::Mnist,
+        Err(e) => {
+            let reason = match &e {
+                nn_data::Error::Download { file, attempts, .. } => format!(
+                    "no mirror delivered {file} ({})",
+                    attempts.first().map_or("", |(_, why)| why.as_str())
+                ),
+                other => other.to_string(),
+            };
+            eprintln!(
+                "could not download MNIST, {reason}: training on the built-in synthetic digits instead; {how}"
+            );
+            DatasetName::Digits
+        }
+    }
 }
 
 fn early_stopping(args: &TrainArgs) -> Option<nn_train::EarlyStopping> {
@@ -976,16 +1138,9 @@ fn gradcheck_command(args: &GradcheckArgs) -> Result<()> {
 }
 
 fn download_command(args: &DownloadArgs) -> Result<()> {
-    let remote = match args.dataset {
-        DatasetName::Mnist => Remote::Mnist,
-        DatasetName::FashionMnist => Remote::FashionMnist,
-        DatasetName::Digits => {
-            return Err(Error::InvalidArgument {
-                op: "nn data download",
-                message: "digits is built in and needs no download; choose mnist or fashion-mnist"
-                    .into(),
-            })
-        }
+    let (remote, name) = match args.dataset {
+        RemoteName::Mnist => (Remote::Mnist, DatasetName::Mnist),
+        RemoteName::FashionMnist => (Remote::FashionMnist, DatasetName::FashionMnist),
     };
     let dir = nn_data::data_dir(args.data_dir.as_deref());
     eprintln!(
@@ -993,10 +1148,17 @@ fn download_command(args: &DownloadArgs) -> Result<()> {
         remote.folder(),
         dir.join(remote.folder()).display()
     );
-    nn_data::download(remote, &dir, &args.mirrors, &mut |line| eprintln!("{line}"))?;
+    let mut report = nn_train::DownloadBar::for_stderr();
+    nn_data::download(
+        remote,
+        &dir,
+        &args.mirrors,
+        nn_data::Timeouts::PATIENT,
+        &mut report,
+    )?;
     eprintln!(
         "done; train with `nn train --dataset {} --data-dir {}`",
-        args.dataset.name(),
+        name.name(),
         dir.display()
     );
     Ok(())

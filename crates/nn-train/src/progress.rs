@@ -87,9 +87,16 @@ impl Progress for Bar {
     fn batch(&mut self, done: usize, loss: f64, samples_per_second: f64) {
         if let Some(bar) = &self.bar {
             bar.set_position(done as u64);
-            bar.set_message(format!(
-                "loss {loss:.4} · {samples_per_second:.0} samples/s"
-            ));
+            if Some(done as u64) == bar.length() {
+                // The epoch's accuracies are measured next, which takes a
+                // while on the full sets: say so rather than sit at N/N.
+                bar.set_message(format!("loss {loss:.4} · measuring accuracy…"));
+                bar.enable_steady_tick(std::time::Duration::from_millis(250));
+            } else {
+                bar.set_message(format!(
+                    "loss {loss:.4} · {samples_per_second:.0} samples/s"
+                ));
+            }
         }
     }
 
@@ -107,5 +114,76 @@ pub fn for_stderr() -> Box<dyn Progress + Send> {
         Box::new(Bar::default())
     } else {
         Box::new(Lines::default())
+    }
+}
+
+/// Reports a download: on a terminal a progress bar per file (bytes, speed),
+/// and the download's lines either way.
+#[derive(Debug, Default)]
+pub struct DownloadBar {
+    bar: Option<ProgressBar>,
+    terminal: bool,
+    lines: bool,
+}
+
+impl DownloadBar {
+    /// Bars when standard error is a terminal, lines only otherwise.
+    pub fn for_stderr() -> Self {
+        DownloadBar {
+            bar: None,
+            terminal: std::io::stderr().is_terminal(),
+            lines: true,
+        }
+    }
+
+    /// The bars without the lines: for a download the user did not ask
+    /// for, whose outcome is told in one line by the caller.
+    pub fn bars_only() -> Self {
+        DownloadBar {
+            lines: false,
+            ..Self::for_stderr()
+        }
+    }
+}
+
+impl nn_data::Report for DownloadBar {
+    fn line(&mut self, line: &str) {
+        if !self.lines {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn started(&mut self, file: &str, total: Option<u64>) {
+        if !self.terminal {
+            return;
+        }
+        let bar = match total {
+            Some(n) => ProgressBar::new(n),
+            None => ProgressBar::no_length(),
+        };
+        let style = ProgressStyle::with_template(
+            "{prefix:28} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} [{eta}]",
+        )
+        .expect("a valid template")
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(file.to_string());
+        self.bar = Some(bar);
+    }
+
+    fn received(&mut self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(bytes);
+        }
+    }
+
+    fn finished(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -3,17 +3,27 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// Runs `nn` offline, in a scratch folder (run folders land there).
 fn nn(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nn"))
         .args(args)
+        .env("NN_OFFLINE", "1")
+        // No MNIST unless a test names a --data-dir.
+        .env("NN_DATA_DIR", scratch().join("no-data"))
+        .current_dir(scratch())
         .output()
         .expect("run nn")
 }
 
-fn temp(name: &str) -> PathBuf {
+/// This test process's scratch folder.
+fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nn-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    dir
+}
+
+fn temp(name: &str) -> PathBuf {
+    scratch().join(name)
 }
 
 #[test]
@@ -72,11 +82,23 @@ fn train_save_and_eval_a_small_network() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    // The header says what runs, in words ("1 epoch", not "1 epochs").
+    // Offline without MNIST: one line says why the built-in digits are
+    // used and how to get the real set; then the header says what runs, in
+    // words ("1 epoch", not "1 epochs").
+    let mut lines = stderr.lines();
+    let notice = lines.next().unwrap();
     assert!(
-        stderr.starts_with(
+        notice.starts_with("MNIST is not in ")
+            && notice
+                .contains("downloads are off: training on the built-in synthetic digits instead")
+            && notice.contains("`nn data download mnist`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines.next(),
+        Some(
             "training two-layer on digits (60000 train, 10000 test samples): \
-             SGD lr 0.1, batch 100, 1 epoch, 1 thread\n"
+             SGD lr 0.1, batch 100, 1 epoch, 1 thread"
         ),
         "{stderr}"
     );
@@ -350,6 +372,8 @@ fn errors_in_a_network_file_name_the_file_layer_and_field() {
             "train",
             "--model",
             file.to_str().unwrap(),
+            "--dataset",
+            "digits",
             "--no-save",
             "--no-plot",
         ]);
@@ -763,4 +787,142 @@ fn options_name_their_rule_for_zero_and_negative_numbers() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(!stderr.contains("training"), "{args:?}: {stderr}");
     }
+}
+
+/// Without --save and --plot every run writes into a new run folder and
+/// prints it; a second run leaves the first's files as they were.
+#[test]
+fn runs_never_overwrite_each_other() {
+    let root = temp("runs-twice");
+    let run = || {
+        let out = nn(&[
+            "train",
+            "--model",
+            "two-layer",
+            "--iterations",
+            "30",
+            "--eval-samples",
+            "200",
+            "--runs",
+            root.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "{stderr}");
+        let line = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("run folder "))
+            .unwrap_or_else(|| panic!("no run folder line in {stderr}"));
+        PathBuf::from(line)
+    };
+    let first = run();
+    assert_eq!(first, root.join("two-layer-digits-1"));
+    let files = [
+        "curves.svg",
+        "metrics.csv",
+        "model.safetensors",
+        "network.toml",
+    ];
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(first.join(f)).unwrap())
+        .collect();
+    let metrics = String::from_utf8(before[1].clone()).unwrap();
+    let mut rows = metrics.lines();
+    assert_eq!(rows.next(), Some(nn_train::run::METRICS_HEADER));
+    assert!(rows.next().unwrap().starts_with("1,0.1,"), "{metrics}");
+    let description = String::from_utf8(before[3].clone()).unwrap();
+    assert!(description.contains("kind = \"affine\""), "{description}");
+    let second = run();
+    assert_eq!(second, root.join("two-layer-digits-2"));
+    for (f, bytes) in files.iter().zip(&before) {
+        assert_eq!(&std::fs::read(first.join(f)).unwrap(), bytes, "{f} changed");
+        assert!(second.join(f).is_file(), "{f} missing in the second run");
+    }
+}
+
+/// A learning rate that blows the loss up 1000-fold leaves the previous
+/// checkpoint alone unless asked; the curves are still drawn.
+#[test]
+fn a_diverged_network_is_not_saved_without_save_anyway() {
+    let save = temp("diverged.safetensors");
+    std::fs::write(&save, b"the user's earlier model").unwrap();
+    let args = |extra: &'static str| {
+        let mut a = vec![
+            "train",
+            "--model",
+            "two-layer",
+            "--lr",
+            "1e6",
+            "--iterations",
+            "20",
+            "--eval-samples",
+            "100",
+            "--save",
+            save.to_str().unwrap(),
+        ];
+        if !extra.is_empty() {
+            a.push(extra);
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| nn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run(args(""));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let last = stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "error: nn train: not saving {}: the training loss reached ",
+            save.display()
+        )) && last.contains("more than 1000 times its first value")
+            && last.contains("--save-anyway"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&save).unwrap(), b"the user's earlier model");
+    let out = run(args("--save-anyway"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(std::fs::read(&save).unwrap(), b"the user's earlier model");
+}
+
+/// `nn train` with no --dataset trains on MNIST when it is there.
+#[test]
+fn mnist_is_the_default_when_it_is_there() {
+    let Some(data) = std::env::var_os("NN_DATA_DIR") else {
+        eprintln!("skipping: NN_DATA_DIR is not set");
+        return;
+    };
+    let out = nn(&[
+        "train",
+        "--model",
+        "two-layer",
+        "--iterations",
+        "5",
+        "--eval-samples",
+        "100",
+        "--no-save",
+        "--no-plot",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("training two-layer on mnist (60000 train, 10000 test samples)"),
+        "{stderr}"
+    );
+}
+
+/// `nn data download --help` offers only what it can download.
+#[test]
+fn download_offers_only_real_choices() {
+    let help = String::from_utf8(nn(&["data", "download", "--help"]).stdout).unwrap();
+    assert!(
+        help.contains("mnist") && help.contains("fashion-mnist"),
+        "{help}"
+    );
+    assert!(!help.contains("- digits"), "{help}");
 }
