@@ -154,13 +154,30 @@ fn gates_and_gradcheck_print_their_tables() {
     let out = nn(&["gates"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("x1 x2 |  AND NAND   OR  NOR  XOR"), "{text}");
-    let out = nn(&["gradcheck", "--threads", "1"]);
+    // Each network it offers passes at its default point, with status 0…
+    for model in ["two-layer", "multi-layer", "simple-conv"] {
+        let out = nn(&["gradcheck", "--model", model]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{model}: {text}");
+        assert!(
+            text.contains(".weight:") && text.contains("every parameter within 1e-7"),
+            "{text}"
+        );
+        assert!(!text.contains("no draw put every kink"), "{text}");
+    }
+    // …and a difference above the tolerance is a failure, not a line.
+    let out = nn(&["gradcheck", "--tolerance", "1e-15"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("affine1.weight:") && text.contains("(within 1e-7)"),
+        text.contains("ABOVE the tolerance 1e-15 for affine1.bias"),
         "{text}"
     );
+    // Only the networks it checks are offered, each described once.
+    let help = String::from_utf8(nn(&["gradcheck", "--help"]).stdout).unwrap();
+    assert!(!help.contains("deep-conv"), "{help}");
+    assert_eq!(help.matches("TwoLayerNet 784-50-10").count(), 1, "{help}");
+    assert!(help.contains("kinks"), "{help}");
 }
 
 #[test]
