@@ -102,7 +102,7 @@ fn lint_steps() -> Vec<Step> {
 fn test_step(extra: &[String]) -> Step {
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str));
-    Step::cargo("test", &args)
+    Step::cargo_test("test", &args)
 }
 
 fn ci_steps() -> Vec<Step> {

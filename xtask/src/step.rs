@@ -1,7 +1,9 @@
 //! A named command, run with its output streamed, timed, and on failure
 //! reported with the exact command line to rerun it.
 
-use std::process::Command;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// One step of a task: a program, its arguments and extra environment.
@@ -10,6 +12,13 @@ pub struct Step {
     pub program: &'static str,
     pub args: Vec<String>,
     pub env: Vec<(&'static str, String)>,
+    /// Whether the step is a test run whose skipped tests are counted.
+    pub counts_skips: bool,
+}
+
+/// A test that skipped, by the reason it printed.
+pub struct Skip {
+    pub reason: String,
 }
 
 impl Step {
@@ -20,7 +29,22 @@ impl Step {
             program: "cargo",
             args: args.iter().map(|s| s.to_string()).collect(),
             env: Vec::new(),
+            counts_skips: false,
         }
+    }
+
+    /// A `cargo test` whose skipped tests are counted: the tests' output is
+    /// asked for (`--show-output`), the lines starting with `skipping` are
+    /// kept, and the rest of the passing tests' output is not shown, as
+    /// without the flag.
+    pub fn cargo_test(name: &'static str, args: &[&str]) -> Step {
+        let mut step = Step::cargo(name, args);
+        if !step.args.iter().any(|a| a == "--") {
+            step.args.push("--".into());
+        }
+        step.args.push("--show-output".into());
+        step.counts_skips = true;
+        step
     }
 
     /// Adds an environment variable.
@@ -36,26 +60,98 @@ impl Step {
         format!("{env}{} {}", self.program, self.args.join(" "))
     }
 
-    /// Runs the step in the workspace root.
-    pub fn run(&self) -> Result<(), String> {
-        let status = Command::new(self.program)
+    /// Runs the step in the workspace root; returns the tests that skipped.
+    pub fn run(&self) -> Result<Vec<Skip>, String> {
+        let mut command = Command::new(self.program);
+        command
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
-            .current_dir(workspace_root())
-            .status()
+            .current_dir(workspace_root());
+        if !self.counts_skips {
+            let status = command
+                .status()
+                .map_err(|e| format!("could not start `{}`: {e}", self.program))?;
+            return if status.success() {
+                Ok(Vec::new())
+            } else {
+                Err(format!("{status}"))
+            };
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .spawn()
             .map_err(|e| format!("could not start `{}`: {e}", self.program))?;
+        let mut skips = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            skips = filter_test_output(BufReader::new(stdout));
+        }
+        let status = child
+            .wait()
+            .map_err(|e| format!("`{}` did not finish: {e}", self.program))?;
         if status.success() {
-            Ok(())
+            Ok(skips)
         } else {
             Err(format!("{status}"))
         }
     }
 }
 
+/// Passes libtest's output through, except the output of passing tests that
+/// `--show-output` adds (from `successes:` to `failures:` or `test
+/// result:`), from which the `skipping…` lines are collected.
+fn filter_test_output(reader: impl BufRead) -> Vec<Skip> {
+    let mut skips = Vec::new();
+    let mut in_successes = false;
+    let mut out = std::io::stdout().lock();
+    for line in reader.lines().map_while(Result::ok) {
+        if line == "successes:" {
+            in_successes = true;
+            continue;
+        }
+        if in_successes && (line == "failures:" || line.starts_with("test result:")) {
+            in_successes = false;
+        }
+        if in_successes {
+            if line.starts_with("skipping") {
+                skips.push(Skip { reason: line });
+            }
+            continue;
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    skips
+}
+
+/// One line: how many tests skipped, grouped by reason.
+pub fn skip_summary(skips: &[Skip]) -> String {
+    if skips.is_empty() {
+        return "no test skipped".to_string();
+    }
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in skips {
+        let reason = s
+            .reason
+            .trim_start_matches("skipping")
+            .trim_start_matches([':', ' ']);
+        *by_reason.entry(reason).or_default() += 1;
+    }
+    let reasons: Vec<String> = by_reason
+        .iter()
+        .map(|(reason, n)| format!("{n} × {reason}"))
+        .collect();
+    format!(
+        "{} test{} skipped: {}",
+        skips.len(),
+        if skips.len() == 1 { "" } else { "s" },
+        reasons.join("; ")
+    )
+}
+
 /// Runs `steps` in order and stops at the first failure, naming the step and
 /// the command that reruns it.
 pub fn run_all(task: &str, steps: &[Step]) -> Result<(), String> {
     let start = Instant::now();
+    let mut skips = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         eprintln!(
             "\n==> xtask {task} [{}/{}] {}: {}",
@@ -65,13 +161,13 @@ pub fn run_all(task: &str, steps: &[Step]) -> Result<(), String> {
             step.command_line()
         );
         let t = Instant::now();
-        step.run().map_err(|why| {
+        skips.extend(step.run().map_err(|why| {
             format!(
                 "{task} failed at step `{}` ({why}).\nRerun it with:\n    {}",
                 step.name,
                 step.command_line()
             )
-        })?;
+        })?);
         eprintln!(
             "==> {} passed in {:.1}s",
             step.name,
@@ -83,6 +179,9 @@ pub fn run_all(task: &str, steps: &[Step]) -> Result<(), String> {
         steps.len(),
         start.elapsed().as_secs_f64()
     );
+    if steps.iter().any(|s| s.counts_skips) {
+        eprintln!("==> {}", skip_summary(&skips));
+    }
     Ok(())
 }
 
