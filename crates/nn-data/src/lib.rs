@@ -41,5 +41,5 @@ pub use download::{
     download, download_files, sha256_hex, write_atomically, Remote, RemoteFile, Report, Timeouts,
 };
 pub use error::{Error, Result};
-pub use mnist::{fashion_mnist, locate, mnist, FILES};
+pub use mnist::{fashion_mnist, locate, mnist, FASHION_MNIST_CLASSES, FILES};
 pub use spiral::spiral;

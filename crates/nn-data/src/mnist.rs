@@ -28,8 +28,22 @@ pub fn mnist<T: Float>(data_dir: &Path, options: &LoadOptions) -> Result<Dataset
     load_idx_dataset(data_dir, "mnist", options)
 }
 
+/// Fashion-MNIST's ten classes, by label.
+pub const FASHION_MNIST_CLASSES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
 /// Fashion-MNIST (Zalando): the same format and sizes as MNIST, ten classes
-/// of clothing, from `data_dir/fashion-mnist/`.
+/// of clothing ([`FASHION_MNIST_CLASSES`]), from `data_dir/fashion-mnist/`.
 ///
 /// # Errors
 /// As [`mnist`].

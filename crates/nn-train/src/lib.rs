@@ -24,6 +24,7 @@
 
 pub mod checkpoint;
 pub mod plot;
+pub mod report;
 pub mod run;
 
 mod error;

@@ -282,6 +282,10 @@ struct EvalArgs {
     /// The test set to measure on [default: the dataset the network was trained on].
     #[arg(long, value_enum)]
     dataset: Option<DatasetName>,
+    /// Also draw the confusion matrix, the most confident mistakes and (for conv nets) the
+    /// first layer's filters into this folder (created if needed).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -798,6 +802,11 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         }
     };
     let base_lr = config.base_lr.unwrap_or_else(|| optimizer.learning_rate());
+    // The book's Fig. 7-24 shows the first filters before and after training.
+    let filters_before = resumed
+        .is_none()
+        .then(|| nn_train::report::first_filters(&mut net))
+        .flatten();
     let run = RunDir::create(&args.runs, &model, &data.name)?;
     let save_path = (!args.no_save).then(|| {
         args.save
@@ -892,6 +901,8 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         plot::training_curves(path, &history, &title)?;
         eprintln!("wrote {}", path.display());
     }
+    let title = format!("{model} on {}", data.name);
+    write_report(run.path(), &mut net, &data, filters_before, &title)?;
     let divergence = nn_train::run::diverged(&history.losses);
     if let (Some(path), Some(why)) = (&save_path, &divergence) {
         if !args.save_anyway {
@@ -914,6 +925,34 @@ fn train_command(args: &TrainArgs) -> Result<()> {
         checkpoint::save(path, &mut net, Some(optimizer.as_ref()), &extra)?;
         eprintln!("saved {}", path.display());
     }
+    Ok(())
+}
+
+/// Writes the report's pictures into `dir` and says where.
+fn write_report(
+    dir: &Path,
+    net: &mut nn_layers::Network<f32>,
+    data: &Dataset<f32>,
+    filters_before: Option<nn_core::Tensor<f32>>,
+    title: &str,
+) -> Result<()> {
+    let names = (data.name == "fashion-mnist").then_some(&nn_data::FASHION_MNIST_CLASSES[..]);
+    let written = nn_train::report::write(
+        dir,
+        nn_train::report::ReportInput {
+            net,
+            test: &data.test,
+            classes: data.classes,
+            class_names: names,
+            filters_before,
+            title: title.to_string(),
+        },
+    )?;
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    eprintln!("report: {} in {}", names.join(", "), dir.display());
     Ok(())
 }
 
@@ -1097,6 +1136,14 @@ fn eval_command(args: &EvalArgs) -> Result<()> {
         dataset.name(),
         data.test.len()
     );
+    if let Some(dir) = &args.report {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Run {
+            path: dir.clone(),
+            message: e.to_string(),
+        })?;
+        let title = format!("{model} on {}", data.name);
+        write_report(dir, &mut net, &data, None, &title)?;
+    }
     Ok(())
 }
 

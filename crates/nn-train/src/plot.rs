@@ -13,19 +13,59 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// The mean of each window of `width` values, for a readable loss curve.
+/// The mean of the `width` values centred on each one (fewer at the ends),
+/// for a readable loss curve that does not lag behind the raw one.
+///
+/// ```
+/// use nn_train::plot::moving_average;
+///
+/// assert_eq!(moving_average(&[3.0, 0.0, 3.0, 0.0, 3.0], 3), [1.5, 2.0, 1.0, 2.0, 1.5]);
+/// ```
 pub fn moving_average(values: &[f64], width: usize) -> Vec<f64> {
-    let width = width.max(1);
-    let mut out = Vec::with_capacity(values.len());
-    let mut sum = 0.0;
-    for (i, &v) in values.iter().enumerate() {
-        sum += v;
-        if i >= width {
-            sum -= values[i - width];
-        }
-        out.push(sum / (i + 1).min(width) as f64);
+    let half = width.max(1) / 2;
+    let mut prefix = Vec::with_capacity(values.len() + 1);
+    prefix.push(0.0);
+    for &v in values {
+        prefix.push(prefix.last().copied().unwrap_or(0.0) + v);
     }
-    out
+    (0..values.len())
+        .map(|i| {
+            let (lo, hi) = (i.saturating_sub(half), (i + half + 1).min(values.len()));
+            (prefix[hi] - prefix[lo]) / (hi - lo) as f64
+        })
+        .collect()
+}
+
+/// Ten colours that stay apart from each other and from white (matplotlib's
+/// "tab10"), for figures with several lines.
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// A legend label padded so that plotters' box, which it sizes from an
+/// estimate of the text's width, does not cut the label's end.
+fn legend_label(label: &str) -> String {
+    format!("{label}{}", " ".repeat(label.chars().count() / 3 + 2))
+}
+
+/// A range of accuracies that fits `values` with a little room: the lines
+/// are never drawn on the frame.
+fn accuracy_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values.fold((1.0_f64, 0.0_f64), |(l, h), v| (l.min(v), h.max(v)));
+    if lo > hi {
+        return 0.0..1.0;
+    }
+    let pad = ((hi - lo) * 0.15).max(0.004);
+    (lo - pad).max(0.0)..(hi + pad).min(1.0 + pad / 2.0)
 }
 
 /// Writes a two-panel SVG: the training loss per mini-batch (with its moving
@@ -43,9 +83,19 @@ pub fn training_curves(path: &Path, history: &History, title: &str) -> Result<()
             .map_err(|e| plot_error(path, e))?;
         let (left, right) = root.split_horizontally(560);
 
-        let losses = &history.losses;
-        let smooth = moving_average(losses, 50);
-        let top = losses.iter().copied().fold(0.0, f64::max).max(1e-3);
+        // Non-finite losses (a diverged run) are left out of the drawing.
+        let losses: Vec<f64> = history
+            .losses
+            .iter()
+            .map(|&l| if l.is_finite() { l } else { f64::NAN })
+            .collect();
+        let smooth = moving_average(&losses, 51);
+        let top = losses
+            .iter()
+            .copied()
+            .filter(|l| l.is_finite())
+            .fold(0.0, f64::max)
+            .max(1e-3);
         let mut chart = ChartBuilder::on(&left)
             .caption("training loss", ("sans-serif", 16))
             .margin(10)
@@ -59,66 +109,95 @@ pub fn training_curves(path: &Path, history: &History, title: &str) -> Result<()
             .y_desc("loss")
             .draw()
             .map_err(|e| plot_error(path, e))?;
+        let raw = PALETTE[0].mix(0.3);
         chart
             .draw_series(LineSeries::new(
-                losses.iter().copied().enumerate(),
-                BLUE.mix(0.25),
+                losses
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|(_, l)| l.is_finite()),
+                raw,
             ))
-            .map_err(|e| plot_error(path, e))?;
+            .map_err(|e| plot_error(path, e))?
+            .label(legend_label("each mini-batch"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], raw.stroke_width(2)));
+        let line = PALETTE[0].stroke_width(2);
         chart
             .draw_series(LineSeries::new(
-                smooth.iter().copied().enumerate(),
-                BLUE.stroke_width(2),
+                smooth
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|(_, l)| l.is_finite()),
+                line,
             ))
+            .map_err(|e| plot_error(path, e))?
+            .label(legend_label("mean of 51 around it"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.8))
+            .draw()
             .map_err(|e| plot_error(path, e))?;
 
         let epochs = history.epochs.len();
-        let low = history
-            .epochs
-            .iter()
-            .flat_map(|e| {
-                [
-                    Some(e.train_accuracy),
-                    e.validation_accuracy,
-                    e.test_accuracy,
-                ]
-            })
+        let range = accuracy_range(history.epochs.iter().flat_map(|e| {
+            [
+                Some(e.train_accuracy),
+                e.validation_accuracy,
+                e.test_accuracy,
+            ]
+            .into_iter()
             .flatten()
-            .fold(1.0, f64::min)
-            .min(0.9);
+        }));
         let mut chart = ChartBuilder::on(&right)
             .caption("accuracy", ("sans-serif", 16))
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(50)
-            .build_cartesian_2d(0.5..epochs as f64 + 0.5, (low - 0.01).max(0.0)..1.0)
+            .build_cartesian_2d(0.5..epochs as f64 + 0.5, range)
             .map_err(|e| plot_error(path, e))?;
         chart
             .configure_mesh()
+            .x_labels(epochs.clamp(1, 20) + 1)
+            .x_label_formatter(&|x: &f64| {
+                // Whole epochs only.
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .x_desc("epoch")
             .y_desc("accuracy")
             .draw()
             .map_err(|e| plot_error(path, e))?;
         type Pick = fn(&crate::EpochRecord) -> Option<f64>;
         let curves: [(&str, RGBColor, Pick); 3] = [
-            ("train", RED, |e| Some(e.train_accuracy)),
-            ("validation", MAGENTA, |e| e.validation_accuracy),
-            ("test", GREEN, |e| e.test_accuracy),
+            ("train", PALETTE[3], |e| Some(e.train_accuracy)),
+            ("validation", PALETTE[4], |e| e.validation_accuracy),
+            ("test", PALETTE[2], |e| e.test_accuracy),
         ];
         for (label, color, pick) in curves {
             if history.epochs.iter().all(|e| pick(e).is_none()) {
                 continue;
             }
+            let points: Vec<(f64, f64)> = history
+                .epochs
+                .iter()
+                .filter_map(|e| Some((e.epoch as f64, pick(e)?)))
+                .collect();
+            // Points as well as lines: one epoch is a point, not nothing.
             chart
-                .draw_series(LineSeries::new(
-                    history
-                        .epochs
-                        .iter()
-                        .filter_map(|e| Some((e.epoch as f64, pick(e)?))),
-                    color.stroke_width(2),
-                ))
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(|e| plot_error(path, e))?;
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
                 .map_err(|e| plot_error(path, e))?
-                .label(label)
+                .label(legend_label(label))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                 });
@@ -150,7 +229,7 @@ pub fn loss_comparison(path: &Path, series: &[(String, Vec<f64>)], title: &str) 
         let len = series.iter().map(|(_, v)| v.len()).max().unwrap_or(1);
         let smoothed: Vec<(String, Vec<f64>)> = series
             .iter()
-            .map(|(n, v)| (n.clone(), moving_average(v, 50)))
+            .map(|(n, v)| (n.clone(), moving_average(v, 51)))
             .collect();
         let top = smoothed
             .iter()
@@ -171,14 +250,14 @@ pub fn loss_comparison(path: &Path, series: &[(String, Vec<f64>)], title: &str) 
             .draw()
             .map_err(|e| plot_error(path, e))?;
         for (i, (name, values)) in smoothed.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
+            let color = PALETTE[i % PALETTE.len()];
             chart
                 .draw_series(LineSeries::new(
                     values.iter().copied().enumerate(),
                     color.stroke_width(2),
                 ))
                 .map_err(|e| plot_error(path, e))?
-                .label(name.clone())
+                .label(legend_label(name))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                 });
@@ -194,4 +273,54 @@ pub fn loss_comparison(path: &Path, series: &[(String, Vec<f64>)], title: &str) 
     // Drawn in memory, written whole: a full disk never leaves half a picture.
     nn_data::write_atomically(path, svg.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accuracy_axis_fits_the_data_with_room() {
+        let r = accuracy_range([0.964, 0.9667, 0.981].into_iter());
+        assert!(r.start < 0.964 && r.start > 0.95, "{r:?}");
+        assert!(r.end > 0.981 && r.end < 0.99, "{r:?}");
+        // 100% is inside the frame, not on it.
+        let r = accuracy_range([1.0, 1.0].into_iter());
+        assert!(r.start < 1.0 && r.end > 1.0, "{r:?}");
+        assert_eq!(accuracy_range(std::iter::empty()), 0.0..1.0);
+    }
+
+    #[test]
+    fn the_curves_name_both_loss_lines_and_every_accuracy() {
+        let record = |epoch, acc| crate::EpochRecord {
+            epoch,
+            learning_rate: 0.1,
+            loss: 0.5,
+            train_accuracy: acc,
+            validation_loss: None,
+            validation_accuracy: None,
+            test_accuracy: Some(acc - 0.01),
+            seconds: 1.0,
+            samples_per_second: 1.0,
+        };
+        let history = History {
+            losses: vec![2.3, 1.0, f64::NAN, 0.5],
+            epochs: vec![record(1, 0.96)],
+            ..History::default()
+        };
+        let dir = std::env::temp_dir().join(format!("nn-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("curves.svg");
+        training_curves(&path, &history, "t").unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        for label in ["each mini-batch", "mean of 51 around it", "train", "test"] {
+            assert!(
+                svg.contains(&format!(">\n{label} ")),
+                "no legend entry {label}"
+            );
+        }
+        // One epoch still shows its points.
+        assert!(svg.matches("<circle").count() >= 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

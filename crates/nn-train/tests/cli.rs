@@ -105,7 +105,14 @@ fn train_save_and_eval_a_small_network() {
     // Not a terminal: one plain line per epoch.
     assert!(stderr.contains("epoch 1/1: loss "), "{stderr}");
     assert!(std::fs::read_to_string(&plot).unwrap().starts_with("<svg"));
-    let out = nn(&["eval", "--weights", save.to_str().unwrap()]);
+    let report = temp("eval-report");
+    let out = nn(&[
+        "eval",
+        "--weights",
+        save.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -116,6 +123,9 @@ fn train_save_and_eval_a_small_network() {
         stdout.contains("two-layer network, test accuracy on digits 0."),
         "{stdout}"
     );
+    for f in ["confusion.svg", "mistakes.png", "mistakes.svg"] {
+        assert!(report.join(f).is_file(), "nn eval --report wrote no {f}");
+    }
 }
 
 #[test]
@@ -834,8 +844,11 @@ fn runs_never_overwrite_each_other() {
     let first = run();
     assert_eq!(first, root.join("two-layer-digits-1"));
     let files = [
+        "confusion.svg",
         "curves.svg",
         "metrics.csv",
+        "mistakes.png",
+        "mistakes.svg",
         "model.safetensors",
         "network.toml",
     ];
@@ -843,11 +856,11 @@ fn runs_never_overwrite_each_other() {
         .iter()
         .map(|f| std::fs::read(first.join(f)).unwrap())
         .collect();
-    let metrics = String::from_utf8(before[1].clone()).unwrap();
+    let metrics = String::from_utf8(before[2].clone()).unwrap();
     let mut rows = metrics.lines();
     assert_eq!(rows.next(), Some(nn_train::run::METRICS_HEADER));
     assert!(rows.next().unwrap().starts_with("1,0.1,"), "{metrics}");
-    let description = String::from_utf8(before[3].clone()).unwrap();
+    let description = String::from_utf8(before[6].clone()).unwrap();
     assert!(description.contains("kind = \"affine\""), "{description}");
     let second = run();
     assert_eq!(second, root.join("two-layer-digits-2"));
