@@ -15,6 +15,20 @@ pub enum ReadRefused {
     TooLarge(Option<u64>),
 }
 
+impl std::fmt::Display for ReadRefused {
+    /// A plain reason, for callers with no message of their own.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadRefused::Io(e) => write!(f, "{e}"),
+            ReadRefused::NotRegular => write!(f, "not a regular file"),
+            ReadRefused::TooLarge(Some(n)) => write!(f, "{n} bytes, more than this reader takes"),
+            ReadRefused::TooLarge(None) => {
+                write!(f, "grew past the size this reader takes while read")
+            }
+        }
+    }
+}
+
 /// The bytes of the regular file `path`, at most `max` of them: the size
 /// is checked before reading, and the read stops one byte past `max`, so
 /// a file that grows meanwhile costs no more than the bound.

@@ -35,25 +35,29 @@ impl Default for DigitsConfig {
 }
 
 /// Synthetic handwritten-style digits, 28 × 28 grey, in MNIST's shapes and
-/// format: the built-in default dataset, generated on the spot.
+/// format: the fallback dataset when MNIST is not on the machine,
+/// generated on the spot.
 ///
-/// **What it is.** Each digit 0–9 has one stroke template (polylines and arcs
-/// in a unit box, in the shapes people write). Each image draws a label
-/// uniformly, then warps the template smoothly, rotates it (±14°), shears,
-/// scales and shifts it, renders it anti-aliased with a random stroke width
-/// (about 2–4 pixels) and ink intensity into a 20 × 20 box centred in the
-/// 28 × 28 image (as MNIST's digits are), and adds light uniform noise. Images
-/// are quantised to bytes like MNIST's, so every [`LoadOptions`] behaves the
-/// same. Each image has its own random stream (seed, index), so generation is
-/// parallel and the same seed gives the same dataset on any machine:
-/// 70,000 images take a fraction of a second on 2 cores.
+/// **What it is.** Each digit has two to four styles drawn as strokes in a
+/// unit box, the ways people write it: open and closed 4s, 7s with and
+/// without a bar, 1s with and without a flag and a base, 2s with and
+/// without a loop, 9s closed and open. Each image draws a label uniformly
+/// and one of its styles, moves each stroke a little on its own, bends the
+/// whole with an elastic distortion (a smooth random displacement field),
+/// rotates (±17°), shears and stretches it, and draws it with a random
+/// stroke width that swells and thins along the stroke. The drawing (64 ×
+/// 64) is then normalised as MNIST's digits were: cropped to the ink,
+/// fitted in 20 × 20 keeping its proportions, centred by mass in 28 × 28
+/// ([`crate::prepare::fit_and_centre`]); half the images get light noise.
+/// Images are quantised to bytes like MNIST's, so every [`LoadOptions`]
+/// behaves the same. Each image has its own random stream (seed, index),
+/// so generation is parallel and the same seed gives the same dataset on
+/// any machine: 70,000 images take about 1.5 s on 2 cores.
 ///
-/// **What it is not.** It is not real handwriting: one template per digit
-/// means far less variety than MNIST's (no open 4s against closed ones, no
-/// European 1s and 7s unless drawn), so it is easier, and accuracy on it says
-/// little about accuracy on MNIST. It exists so that the main job and the
-/// examples run with no download; use [`crate::mnist`] for results to compare
-/// with the book's.
+/// **What it is not.** It is not real handwriting. SimpleConvNet trained on
+/// it for 3 epochs scores about 98.3% on its own test set and 83.6% on
+/// MNIST's (`tests/digits_transfer.rs`): what it learns here carries over,
+/// but use [`crate::mnist`] for results to compare with the book's.
 ///
 /// ```
 /// use nn_data::{digits, DigitsConfig, LoadOptions};
@@ -75,7 +79,7 @@ pub fn digits<T: Float>(config: &DigitsConfig, options: &LoadOptions) -> Dataset
                 let mut rng = seeded(config.seed);
                 rng.set_stream(first_stream + i as u64);
                 let label = below(&mut rng, 10);
-                render(&templates[label], label, &mut rng, image);
+                render(&templates[label], &mut rng, image);
                 label
             })
             .collect();
@@ -111,39 +115,165 @@ fn then(mut stroke: Stroke, more: &[Point]) -> Stroke {
     stroke
 }
 
-/// One template per digit, in a unit box (x right, y down).
-fn templates() -> Vec<Vec<Stroke>> {
+/// The styles of each digit, in a unit box (x right, y down): the ways
+/// people write it (open and closed 4s, 7s with and without a bar, 1s with
+/// and without a flag and a base, 2s with and without a loop, …).
+fn templates() -> Vec<Vec<Vec<Stroke>>> {
     vec![
-        vec![arc(0.5, 0.5, 0.30, 0.45, 0.0, 360.0)],
-        vec![vec![(0.36, 0.2), (0.55, 0.04), (0.52, 0.96)]],
-        vec![then(
-            arc(0.5, 0.3, 0.3, 0.26, 200.0, 380.0),
-            &[(0.14, 0.95), (0.9, 0.95)],
-        )],
+        // 0: round, narrow, and open at the top where the pen started.
         vec![
-            arc(0.48, 0.27, 0.28, 0.23, 200.0, 450.0),
-            arc(0.5, 0.72, 0.32, 0.24, 270.0, 520.0),
+            vec![arc(0.5, 0.5, 0.32, 0.46, 0.0, 360.0)],
+            vec![arc(0.5, 0.5, 0.44, 0.42, 0.0, 370.0)],
+            vec![arc(0.5, 0.5, 0.2, 0.46, 0.0, 360.0)],
+            vec![arc(0.5, 0.5, 0.3, 0.45, 280.0, 610.0)],
         ],
+        // 1: a stroke; with a flag; with a flag and a base.
         vec![
-            vec![(0.68, 0.04), (0.12, 0.66), (0.92, 0.66)],
-            vec![(0.66, 0.32), (0.66, 0.97)],
+            vec![vec![(0.52, 0.04), (0.48, 0.96)]],
+            vec![vec![(0.3, 0.24), (0.55, 0.04), (0.52, 0.96)]],
+            vec![
+                vec![(0.3, 0.22), (0.53, 0.04), (0.53, 0.95)],
+                vec![(0.28, 0.95), (0.78, 0.95)],
+            ],
         ],
-        vec![then(
-            vec![(0.82, 0.05), (0.32, 0.05)],
-            &arc(0.5, 0.68, 0.3, 0.26, 205.0, 500.0),
-        )],
+        // 2: a flat base; a loop at the bottom; a curved neck; a Z.
         vec![
-            arc(0.62, 0.62, 0.42, 0.58, 255.0, 160.0),
-            arc(0.5, 0.71, 0.27, 0.24, 180.0, 540.0),
+            vec![vec![(0.15, 0.1), (0.8, 0.08), (0.15, 0.94), (0.88, 0.92)]],
+            vec![then(
+                then(arc(0.5, 0.28, 0.32, 0.24, 180.0, 400.0), &[(0.2, 0.84)]),
+                &then(
+                    arc(0.3, 0.84, 0.1, 0.09, 180.0, 510.0),
+                    &[(0.6, 0.92), (0.92, 0.86)],
+                ),
+            )],
+            vec![then(
+                arc(0.5, 0.3, 0.3, 0.26, 200.0, 380.0),
+                &[(0.14, 0.95), (0.9, 0.95)],
+            )],
+            vec![then(
+                then(arc(0.5, 0.3, 0.3, 0.26, 200.0, 390.0), &[(0.3, 0.8)]),
+                &then(arc(0.27, 0.86, 0.1, 0.09, 270.0, 20.0), &[(0.9, 0.93)]),
+            )],
+            vec![then(
+                arc(0.48, 0.28, 0.32, 0.24, 190.0, 360.0),
+                &then(
+                    arc(0.9, 0.95, 0.7, 0.67, 180.0, 240.0)
+                        .into_iter()
+                        .rev()
+                        .collect::<Vec<_>>(),
+                    &[(0.85, 0.92)],
+                ),
+            )],
         ],
-        vec![vec![(0.12, 0.06), (0.88, 0.06), (0.42, 0.96)]],
+        // 3: two arcs; a flat top.
         vec![
-            arc(0.5, 0.27, 0.23, 0.22, 90.0, 450.0),
-            arc(0.5, 0.71, 0.28, 0.25, 270.0, 630.0),
+            vec![
+                arc(0.48, 0.27, 0.28, 0.23, 200.0, 450.0),
+                arc(0.5, 0.72, 0.32, 0.24, 270.0, 520.0),
+            ],
+            vec![then(
+                vec![(0.18, 0.06), (0.82, 0.06), (0.42, 0.44)],
+                &arc(0.48, 0.7, 0.33, 0.26, 270.0, 520.0),
+            )],
         ],
+        // 4: closed; open (two strokes); closed with a tall stem.
         vec![
-            arc(0.5, 0.3, 0.27, 0.25, 0.0, 360.0),
-            vec![(0.77, 0.3), (0.72, 0.65), (0.6, 0.96)],
+            vec![
+                vec![(0.68, 0.04), (0.12, 0.66), (0.92, 0.66)],
+                vec![(0.66, 0.32), (0.66, 0.97)],
+            ],
+            vec![
+                vec![(0.26, 0.04), (0.18, 0.6), (0.88, 0.6)],
+                vec![(0.68, 0.1), (0.66, 0.97)],
+            ],
+            vec![
+                vec![(0.55, 0.1), (0.15, 0.62), (0.9, 0.6)],
+                vec![(0.7, 0.02), (0.64, 0.98)],
+            ],
+        ],
+        // 5: in one stroke; the bar drawn last.
+        vec![
+            vec![then(
+                vec![(0.82, 0.05), (0.32, 0.05), (0.3, 0.44)],
+                &arc(0.5, 0.68, 0.3, 0.26, 225.0, 500.0),
+            )],
+            vec![
+                then(
+                    vec![(0.3, 0.06), (0.28, 0.45)],
+                    &arc(0.5, 0.68, 0.3, 0.26, 225.0, 500.0),
+                ),
+                vec![(0.3, 0.06), (0.85, 0.04)],
+            ],
+        ],
+        // 6: a curved stem; a straight one.
+        vec![
+            vec![
+                arc(0.62, 0.62, 0.42, 0.58, 255.0, 160.0),
+                arc(0.5, 0.71, 0.27, 0.24, 180.0, 540.0),
+            ],
+            vec![then(
+                vec![(0.72, 0.04), (0.26, 0.66)],
+                &arc(0.5, 0.72, 0.25, 0.23, 180.0, 540.0),
+            )],
+        ],
+        // 7: plain; crossed; a curved stem; a hook at the top left.
+        vec![
+            vec![vec![(0.12, 0.06), (0.88, 0.06), (0.42, 0.96)]],
+            vec![
+                vec![(0.12, 0.06), (0.88, 0.06), (0.42, 0.96)],
+                vec![(0.32, 0.52), (0.8, 0.5)],
+            ],
+            vec![then(
+                vec![(0.12, 0.08), (0.88, 0.06)],
+                &arc(0.05, 0.95, 0.83, 0.89, 0.0, -60.0),
+            )],
+            vec![vec![(0.14, 0.2), (0.14, 0.06), (0.86, 0.06), (0.5, 0.96)]],
+        ],
+        // 8: two loops; one stroke crossing itself; a small top.
+        vec![
+            vec![
+                arc(0.5, 0.27, 0.23, 0.22, 90.0, 450.0),
+                arc(0.5, 0.71, 0.28, 0.25, 270.0, 630.0),
+            ],
+            vec![then(
+                arc(0.5, 0.27, 0.25, 0.22, 30.0, -210.0),
+                &arc(0.5, 0.72, 0.29, 0.24, 270.0 - 360.0, 270.0),
+            )],
+            vec![
+                arc(0.5, 0.22, 0.17, 0.17, 90.0, 450.0),
+                arc(0.5, 0.67, 0.3, 0.29, 270.0, 630.0),
+            ],
+            // An S and the stroke back up across it.
+            vec![
+                then(
+                    arc(0.5, 0.27, 0.26, 0.22, -20.0, -270.0),
+                    &arc(0.5, 0.72, 0.28, 0.24, 270.0, 450.0),
+                ),
+                vec![(0.22, 0.85), (0.78, 0.12)],
+            ],
+        ],
+        // 9: a straight stem; a curved one; a stem on the loop's right.
+        vec![
+            vec![
+                arc(0.5, 0.3, 0.27, 0.25, 0.0, 360.0),
+                vec![(0.77, 0.3), (0.72, 0.65), (0.6, 0.96)],
+            ],
+            vec![
+                arc(0.48, 0.28, 0.27, 0.24, 0.0, 360.0),
+                then(
+                    vec![(0.75, 0.28), (0.72, 0.75)],
+                    &arc(0.5, 0.75, 0.22, 0.2, 0.0, 130.0),
+                ),
+            ],
+            vec![then(
+                arc(0.45, 0.3, 0.3, 0.25, 10.0, 370.0),
+                &[(0.76, 0.98)],
+            )],
+            // Open at the top, like a q.
+            vec![then(
+                arc(0.48, 0.3, 0.3, 0.25, -60.0, 250.0),
+                &[(0.74, 0.12), (0.72, 0.98)],
+            )],
         ],
     ]
 }
@@ -152,46 +282,83 @@ fn range(rng: &mut ChaCha8Rng, low: f64, high: f64) -> f64 {
     low + (high - low) * uniform01(rng)
 }
 
-/// Draws one jittered instance of `template` into `image` (28 × 28 bytes).
-fn render(template: &[Stroke], label: usize, rng: &mut ChaCha8Rng, image: &mut [u8]) {
-    // A smooth warp: each coordinate displaced by a sine of the other.
-    let warp: [f64; 6] = std::array::from_fn(|i| match i % 3 {
-        0 => range(rng, -0.04, 0.04),
-        1 => range(rng, 0.5, 1.5),
-        _ => range(rng, 0.0, 1.0),
+/// The side of the canvas a digit is drawn on before MNIST's normalisation.
+const CANVAS: usize = 64;
+
+/// Draws one instance of `label` in a random style into `image` (28 × 28
+/// bytes): a style, an elastic distortion, rotation, shear and aspect, a
+/// stroke width, drawn on a 64 × 64 canvas and then normalised as MNIST's
+/// digits were (cropped to the ink, fitted in 20 × 20, centred by mass),
+/// with light noise on top.
+fn render(styles: &[Vec<Stroke>], rng: &mut ChaCha8Rng, image: &mut [u8]) {
+    let style = &styles[below(rng, styles.len())];
+    // Elastic distortion: a smooth displacement field, three random waves
+    // along each axis.
+    let waves: [[f64; 4]; 6] = std::array::from_fn(|_| {
+        [
+            range(rng, -0.06, 0.06),
+            range(rng, 0.4, 2.0),
+            range(rng, 0.4, 2.0),
+            range(rng, 0.0, 1.0),
+        ]
     });
-    let angle = range(rng, -0.25, 0.25);
-    let shear = range(rng, -0.3, 0.3);
-    let (sx, sy) = (range(rng, 0.75, 1.05), range(rng, 0.85, 1.05));
-    let (tx, ty) = (range(rng, -2.0, 2.0), range(rng, -2.0, 2.0));
-    let radius = range(rng, 0.9, 1.9);
-    let ink = range(rng, 0.75, 1.0);
-    // A crossed 7 now and then.
-    let extra: Option<Stroke> =
-        (label == 7 && uniform01(rng) < 0.3).then(|| vec![(0.35, 0.52), (0.78, 0.5)]);
+    let angle = range(rng, -0.3, 0.3);
+    let shear = range(rng, -0.4, 0.4);
+    let (sx, sy) = (range(rng, 0.6, 1.15), range(rng, 0.85, 1.1));
+    let radius = range(rng, 2.0, 5.4);
+    let ink = range(rng, 0.85, 1.0);
     let (cos, sin) = (angle.cos(), angle.sin());
     let place = |&(x, y): &Point| -> Point {
-        let x = x + warp[0] * (2.0 * PI * (warp[1] * y + warp[2])).sin();
-        let y = y + warp[3] * (2.0 * PI * (warp[4] * x + warp[5])).sin();
-        let (x, y) = ((x - 0.5) * sx + shear * (y - 0.5), (y - 0.5) * sy);
+        let wave = |w: &[f64; 4]| w[0] * (2.0 * PI * (w[1] * x + w[2] * y + w[3])).sin();
+        let dx: f64 = waves[..3].iter().map(wave).sum();
+        let dy: f64 = waves[3..].iter().map(wave).sum();
+        let (x, y) = (x + dx - 0.5, y + dy - 0.5);
+        let (x, y) = (x * sx + shear * y, y * sy);
         let (x, y) = (cos * x - sin * y, sin * x + cos * y);
-        (14.0 + tx + 20.0 * x, 14.0 + ty + 20.0 * y)
+        let half = CANVAS as f64 / 2.0;
+        (half + 40.0 * x, half + 40.0 * y)
     };
-    let mut canvas = [0.0_f32; SIDE * SIDE];
-    for stroke in template.iter().chain(extra.as_ref()) {
-        let points: Vec<Point> = stroke.iter().map(place).collect();
-        for pair in points.windows(2) {
-            draw_segment(&mut canvas, pair[0], pair[1], radius, ink);
+    let mut canvas = [0.0_f32; CANVAS * CANVAS];
+    for stroke in style {
+        // Each stroke of a digit lands a little apart from the others:
+        // loops of an 8 out of line, the bar of a 7 or 4 off its place.
+        let (ox, oy) = (range(rng, -0.07, 0.07), range(rng, -0.05, 0.05));
+        let grow = range(rng, 0.85, 1.15);
+        let (mx, my) = stroke
+            .iter()
+            .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+        let n = stroke.len().max(1) as f64;
+        let (mx, my) = (mx / n, my / n);
+        let points: Vec<Point> = stroke
+            .iter()
+            .map(|&(x, y)| (mx + ox + grow * (x - mx), my + oy + grow * (y - my)))
+            .map(|p| place(&p))
+            .collect();
+        // Pressure: the width swells and thins along the stroke.
+        let (swell, phase) = (range(rng, 0.0, 0.35), range(rng, 0.0, 2.0 * PI));
+        for (k, pair) in points.windows(2).enumerate() {
+            let r = radius * (1.0 + swell * (0.7 * k as f64 + phase).sin());
+            draw_segment(&mut canvas, pair[0], pair[1], r, 1.0);
         }
     }
-    // Light noise, uniform in ±0.04 (standard deviation 0.023): four pixels
-    // per 64-bit draw, 16 bits each (Gaussian noise cost most of the time).
-    for (pixels, values) in image.chunks_mut(4).zip(canvas.chunks(4)) {
+    let digit = crate::prepare::fit_and_centre(&canvas, CANVAS, CANVAS, 0.2);
+    // Strokes as dark as MNIST's: the strongest pixel at `ink`.
+    let strongest = digit.iter().copied().fold(0.0_f32, f32::max).max(1e-6);
+    let scale = ink as f32 / strongest;
+    // Light noise on some images, uniform in ±amount: four pixels per
+    // 64-bit draw, 16 bits each.
+    let amount = if uniform01(rng) < 0.5 {
+        0.0
+    } else {
+        range(rng, 0.0, 0.12)
+    };
+    for (pixels, values) in image.chunks_mut(4).zip(digit.chunks(4)) {
         let mut bits = rng.next_u64();
         for (pixel, &v) in pixels.iter_mut().zip(values) {
             let u = (bits & 0xffff) as f64 / 65535.0;
             bits >>= 16;
-            *pixel = ((f64::from(v) + 0.08 * (u - 0.5)).clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+            let v = f64::from(v * scale);
+            *pixel = ((v + amount * (2.0 * u - 1.0)).clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
         }
     }
 }
@@ -203,14 +370,17 @@ fn render(template: &[Stroke], label: usize, rng: &mut ChaCha8Rng, image: &mut [
 fn draw_segment(canvas: &mut [f32], (x0, y0): Point, (x1, y1): Point, radius: f64, ink: f64) {
     let reach = radius + 1.0;
     let lo = |a: f64, b: f64| ((a.min(b) - reach).floor().max(0.0)) as usize;
-    let hi = |a: f64, b: f64| ((a.max(b) + reach).ceil().min(SIDE as f64)) as usize;
+    let hi = |a: f64, b: f64| ((a.max(b) + reach).ceil().clamp(0.0, CANVAS as f64)) as usize;
     let (cols, rows) = (lo(x0, x1)..hi(x0, x1), lo(y0, y1)..hi(y0, y1));
+    if cols.is_empty() || rows.is_empty() {
+        return;
+    }
     let (x0, y0, dx, dy) = (x0 as f32, y0 as f32, (x1 - x0) as f32, (y1 - y0) as f32);
     let inv_len2 = 1.0 / (dx * dx + dy * dy).max(1e-12);
     let (edge, ink) = ((radius + 0.5) as f32, ink as f32);
     for py in rows {
         let cy = py as f32 + 0.5 - y0;
-        let row = &mut canvas[py * SIDE..][cols.clone()];
+        let row = &mut canvas[py * CANVAS..][cols.clone()];
         for (k, v) in row.iter_mut().enumerate() {
             let cx = (cols.start + k) as f32 + 0.5 - x0;
             let t = ((cx * dx + cy * dy) * inv_len2).clamp(0.0, 1.0);

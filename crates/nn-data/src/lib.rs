@@ -31,6 +31,7 @@ mod digits;
 mod download;
 mod error;
 mod mnist;
+pub mod prepare;
 mod spiral;
 
 pub use batches::{MiniBatches, Sampling};

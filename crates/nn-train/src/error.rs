@@ -42,6 +42,15 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A picture that cannot be read or written.
+    #[error("{}: {message}", path.display())]
+    Picture {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
     /// A run folder that cannot be created or written.
     #[error("run folder {}: {message}", path.display())]
     Run {

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod checkpoint;
+pub mod picture;
 pub mod plot;
 pub mod report;
 pub mod run;

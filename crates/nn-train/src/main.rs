@@ -48,6 +48,8 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Measure a saved network's accuracy on a dataset's test set.
     Eval(EvalArgs),
+    /// Read digits from your own pictures (PNG, JPEG) with a saved network.
+    Predict(PredictArgs),
     /// Print the truth tables of the perceptron gates and of adders built from NAND.
     Gates,
     Gradcheck(GradcheckArgs),
@@ -291,6 +293,29 @@ struct EvalArgs {
 }
 
 #[derive(Args)]
+#[command(
+    long_about = "Read digits from your own pictures (PNG, JPEG) with a saved network.
+
+Each picture is prepared as MNIST's digits were: made grey, inverted when its background is light \
+(dark ink on paper becomes white on black), cropped to the ink, scaled to fit 20 × 20 keeping its \
+proportions, and centred by mass in 28 × 28. One digit per picture, written large and clear, reads best."
+)]
+struct PredictArgs {
+    /// A checkpoint whose network takes 1 × 28 × 28 images or rows of 784 (`nn train` writes one).
+    #[arg(long)]
+    weights: PathBuf,
+    /// The pictures.
+    #[arg(required = true, value_name = "IMAGE")]
+    images: Vec<PathBuf>,
+    /// Also write what the network saw (the prepared 28 × 28 digits, side by side) as a PNG.
+    #[arg(long, value_name = "PNG")]
+    show: Option<PathBuf>,
+    /// How many classes to list per picture.
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = at_least_one)]
+    top: usize,
+}
+
+#[derive(Args)]
 struct ImportArgs {
     /// The weights: a pickle of NumPy arrays (the book's sample_weight.pkl, params.pkl,
     /// deep_convnet_params.pkl), .npy, .npz, or safetensors (e.g. a PyTorch state_dict).
@@ -433,6 +458,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let done = match cli.command {
         Command::Train(args) => in_pool(args.common.threads, || train_command(&args)),
         Command::Eval(args) => in_pool(args.common.threads, || eval_command(&args)),
+        Command::Predict(args) => predict_command(&args),
         Command::Gates => {
             print!("{}", nn_gates::report());
             Ok(())
@@ -639,33 +665,41 @@ fn check_outputs(args: &TrainArgs) -> Result<()> {
         }
     }
     for (option, path) in outputs {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let problem = if !dir.is_dir() {
-            Some("the folder does not exist".to_string())
-        } else if name.is_none() || path.is_dir() {
-            Some("it names a folder, not a file".to_string())
-        } else {
-            let probe = dir.join(format!(".nn-probe-{}", std::process::id()));
-            match std::fs::File::create(&probe) {
-                Ok(_) => {
-                    let _ = std::fs::remove_file(&probe);
-                    None
-                }
-                Err(e) => Some(format!("cannot write in {}: {e}", dir.display())),
-            }
-        };
-        if let Some(problem) = problem {
-            return Err(Error::InvalidArgument {
-                op: "nn train",
-                message: format!("{option} {}: {problem}", path.display()),
-            });
-        }
+        check_writable("nn train", option, path)?;
     }
     Ok(())
+}
+
+/// Checks that `option`'s file `path` can be written: its folder exists,
+/// it names a file, and the folder takes a new file (a probe is created
+/// and removed).
+fn check_writable(command: &'static str, option: &str, path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let problem = if !dir.is_dir() {
+        Some("the folder does not exist".to_string())
+    } else if name.is_none() || path.is_dir() {
+        Some("it names a folder, not a file".to_string())
+    } else {
+        let probe = dir.join(format!(".nn-probe-{}", std::process::id()));
+        match std::fs::File::create(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                None
+            }
+            Err(e) => Some(format!("cannot write in {}: {e}", dir.display())),
+        }
+    };
+    match problem {
+        Some(problem) => Err(Error::InvalidArgument {
+            op: command,
+            message: format!("{option} {}: {problem}", path.display()),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// `error`, naming the network file `model` when it is one (a built-in's
@@ -1143,6 +1177,60 @@ fn eval_command(args: &EvalArgs) -> Result<()> {
         })?;
         let title = format!("{model} on {}", data.name);
         write_report(dir, &mut net, &data, None, &title)?;
+    }
+    Ok(())
+}
+
+fn predict_command(args: &PredictArgs) -> Result<()> {
+    let checkpoint = Checkpoint::read(&args.weights)?;
+    let spec = checkpoint.spec()?;
+    let mut net = checkpoint.network::<f32>()?;
+    let shape: Vec<usize> = match spec.input.as_deref() {
+        Some([784]) => vec![784],
+        Some([1, 28, 28]) => vec![1, 28, 28],
+        other => {
+            return Err(Error::InvalidArgument {
+                op: "nn predict",
+                message: format!(
+                    "{} takes input {}, not MNIST's 1 × 28 × 28 or 784",
+                    args.weights.display(),
+                    other.map_or("of no stated shape".to_string(), |s| format!("{s:?}"))
+                ),
+            })
+        }
+    };
+    if let Some(show) = &args.show {
+        check_writable("nn predict", "--show", show)?;
+    }
+    let names = (checkpoint.metadata().get("dataset").map(String::as_str) == Some("fashion-mnist"))
+        .then_some(&nn_data::FASHION_MNIST_CLASSES[..]);
+    let mut seen = Vec::new();
+    for path in &args.images {
+        let (grey, w, h) = nn_train::picture::read_grey(path)?;
+        let digit = nn_data::prepare::mnist_style(&grey, w, h).map_err(|e| Error::Picture {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let mut batch_shape = vec![1];
+        batch_shape.extend(&shape);
+        let x = ndarray::ArrayD::from_shape_vec(batch_shape, digit.clone())
+            .expect("784 values for a 784-value shape");
+        let top = net.top_k(&x, args.top.min(10))?;
+        let classes: Vec<String> = top[0]
+            .iter()
+            .map(|&(class, p)| {
+                let name = names
+                    .and_then(|n| n.get(class))
+                    .map_or_else(|| class.to_string(), |s| s.to_string());
+                format!("{name} ({:.1}%)", 100.0 * f64::from(p))
+            })
+            .collect();
+        println!("{}: {}", path.display(), classes.join(", "));
+        seen.push(digit);
+    }
+    if let Some(show) = &args.show {
+        nn_train::picture::write_seen(show, &seen)?;
+        eprintln!("wrote what the network saw to {}", show.display());
     }
     Ok(())
 }

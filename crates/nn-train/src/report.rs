@@ -400,6 +400,22 @@ impl Grid {
     }
 }
 
+/// Tiles of `h × w` values in [0, 1] (white ink on black), `cols` a row,
+/// scaled `scale` times, as a PNG.
+///
+/// # Errors
+/// Why the PNG could not be encoded.
+pub fn grid_png(
+    tiles: &[Vec<f32>],
+    h: usize,
+    w: usize,
+    cols: usize,
+    scale: usize,
+) -> std::result::Result<Vec<u8>, String> {
+    let grid = Grid::new(tiles, h, w, cols, scale, false);
+    encode_grey(&grid.pixels, grid.width, grid.height)
+}
+
 fn encode_grey(pixels: &[u8], width: usize, height: usize) -> std::result::Result<Vec<u8>, String> {
     use image::ImageEncoder as _;
     let mut bytes = Vec::new();

@@ -956,3 +956,133 @@ fn download_offers_only_real_choices() {
     );
     assert!(!help.contains("- digits"), "{help}");
 }
+
+/// `nn predict` reads PNG and JPEG pictures of test digits (as they are,
+/// inverted, enlarged and off-centre) and gives each the class the tensor
+/// path gives the digit itself.
+#[test]
+fn predict_reads_pictures_as_the_tensor_path_does() {
+    use image::{GrayImage, ImageFormat, Luma};
+    let save = temp("predict.safetensors");
+    let out = nn(&[
+        "train",
+        "--model",
+        "two-layer",
+        "--dataset",
+        "digits",
+        "--iterations",
+        "1200",
+        "--eval-samples",
+        "100",
+        "--no-plot",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The tensor path: the same test digits as `nn train` tested on.
+    let data = nn_data::digits::<f32>(
+        &nn_data::DigitsConfig {
+            train: 0,
+            test: 40,
+            seed: 0,
+        },
+        &nn_data::LoadOptions::default(),
+    );
+    let mut net = nn_train::Checkpoint::read(&save)
+        .unwrap()
+        .network::<f32>()
+        .unwrap();
+    let probs = net.predict_proba(&data.test.images).unwrap();
+    let dir = temp("predict-pictures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    let mut expected = Vec::new();
+    for (i, row) in probs.outer_iter().enumerate() {
+        let class = nn_layers::argmax(row);
+        // Digits the network is sure of: a picture path that works must
+        // not change their class.
+        if row[class] < 0.9 {
+            continue;
+        }
+        let pixels: Vec<u8> = data
+            .test
+            .images
+            .index_axis(ndarray::Axis(0), i)
+            .iter()
+            .map(|v| (v * 255.0).round() as u8)
+            .collect();
+        let digit = GrayImage::from_raw(28, 28, pixels).unwrap();
+        let mut inverted = digit.clone();
+        image::imageops::invert(&mut inverted);
+        let enlarged =
+            image::imageops::resize(&digit, 112, 112, image::imageops::FilterType::Triangle);
+        let mut off_centre = GrayImage::from_pixel(90, 60, Luma([0]));
+        image::imageops::replace(&mut off_centre, &digit, 55, 2);
+        for (name, picture, format) in [
+            ("plain.png", &digit, ImageFormat::Png),
+            ("inverted.jpg", &inverted, ImageFormat::Jpeg),
+            ("enlarged.png", &enlarged, ImageFormat::Png),
+            ("off-centre.png", &off_centre, ImageFormat::Png),
+        ] {
+            let path = dir.join(format!("{i}-{name}"));
+            picture.save_with_format(&path, format).unwrap();
+            files.push(path.to_str().unwrap().to_string());
+            expected.push(class);
+        }
+    }
+    assert!(
+        files.len() >= 4 * 20,
+        "only {} sure digits",
+        files.len() / 4
+    );
+    let show = dir.join("seen.png");
+    let mut args = vec![
+        "predict",
+        "--weights",
+        save.to_str().unwrap(),
+        "--show",
+        show.to_str().unwrap(),
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let out = nn(&args);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), files.len(), "{stdout}");
+    for ((line, file), class) in lines.iter().zip(&files).zip(&expected) {
+        let answer = line
+            .strip_prefix(&format!("{file}: "))
+            .unwrap_or_else(|| panic!("{line}"));
+        // Three classes with their probabilities, the tensor path's first.
+        assert_eq!(answer.split(", ").count(), 3, "{line}");
+        assert!(
+            answer.starts_with(&format!("{class} (")),
+            "{line}: expected {class}"
+        );
+    }
+    let seen = image::open(&show).unwrap();
+    assert_eq!(seen.width(), 10 * 28 * 4 + 11 * 8);
+    // A picture that is not one is refused by name.
+    let text = dir.join("not-a-picture.png");
+    std::fs::write(&text, "hello").unwrap();
+    let out = nn(&[
+        "predict",
+        "--weights",
+        save.to_str().unwrap(),
+        text.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr,
+        format!("error: {}: not a PNG or JPEG file\n", text.display())
+    );
+}
