@@ -178,5 +178,20 @@ fn example_steps() -> Vec<Step> {
         ],
     ));
     steps.push(run("inference", &[model]));
+    steps.push(Step::cargo(
+        "figures",
+        &[
+            "run",
+            "--quiet",
+            "--profile",
+            "test",
+            "-p",
+            "nn-train",
+            "--example",
+            "figures",
+            "--",
+            "target/figures",
+        ],
+    ));
     steps
 }
