@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `sin_cos` | sin and cos on [0, 6) with labels, legend and title (chapter 1) |
 //! | `image` (PNG) | an image shown, as `imshow` does: IMAGE, else a digit, scaled up (chapter 1) |
+//! | `digits` (PNG) | sixteen built-in digits of each class (not a figure of the notes: what `nn train` falls back to) |
 //! | `step`, `sigmoid_step`, `relu` | the step function; sigmoid against it; ReLU (chapter 3) |
 //! | `tangent` | f(x) = 0.01x² + 0.1x and its tangent at x = 5 from the numerical derivative (chapter 4) |
 //! | `gradient_field` | −∇f of f(x0, x1) = x0² + x1², numerically (chapter 4) |
@@ -59,6 +60,37 @@ fn main() -> Fallible {
     let path = dir.join("image.png");
     show_image(image.as_deref(), &path)?;
     println!("{}", path.display());
+    let path = dir.join("digits.png");
+    built_in_digits(&path)?;
+    println!("{}", path.display());
+    Ok(())
+}
+
+/// Sixteen built-in digits of each class, a class a row, scaled twice.
+fn built_in_digits(out: &Path) -> Fallible {
+    let data = nn_data::digits::<f32>(
+        &nn_data::DigitsConfig {
+            train: 400,
+            test: 0,
+            seed: 5,
+        },
+        &nn_data::LoadOptions::default(),
+    );
+    let mut tiles = Vec::new();
+    for class in 0..10 {
+        let of_class = data
+            .train
+            .labels
+            .iter()
+            .enumerate()
+            .filter(|&(_, &l)| l == class);
+        for (i, _) in of_class.take(16) {
+            let image = data.train.images.index_axis(ndarray::Axis(0), i);
+            tiles.push(image.iter().copied().collect());
+        }
+    }
+    let png = nn_train::report::grid_png(&tiles, 28, 28, 16, 2)?;
+    nn_data::write_atomically(out, &png)?;
     Ok(())
 }
 
