@@ -42,7 +42,8 @@ impl Default for DigitsConfig {
 /// unit box, the ways people write it: open and closed 4s, 7s with and
 /// without a bar, 1s with and without a flag and a base, 2s with and
 /// without a loop, 9s closed and open. Each image draws a label uniformly
-/// and one of its styles, moves each stroke a little on its own, bends the
+/// and one of its styles, moves each stroke a little on its own (and now
+/// and then starts it late or ends it early, leaving a loop open), bends the
 /// whole with an elastic distortion (a smooth random displacement field),
 /// rotates (±17°), shears and stretches it, and draws it with a random
 /// stroke width that swells and thins along the stroke. The drawing (64 ×
@@ -55,9 +56,10 @@ impl Default for DigitsConfig {
 /// any machine: 70,000 images take about 1.5 s on 2 cores.
 ///
 /// **What it is not.** It is not real handwriting. SimpleConvNet trained on
-/// it for 3 epochs scores about 98.3% on its own test set and 83.6% on
-/// MNIST's (`tests/digits_transfer.rs`): what it learns here carries over,
-/// but use [`crate::mnist`] for results to compare with the book's.
+/// it for 3 epochs scores 96.2–97.0% on its own test set and 81.4–85.3% on
+/// MNIST's (seeds 0–2; `tests/digits_transfer.rs`): what it learns here
+/// carries over, but use [`crate::mnist`] for results to compare with the
+/// book's.
 ///
 /// ```
 /// use nn_data::{digits, DigitsConfig, LoadOptions};
@@ -142,8 +144,8 @@ fn templates() -> Vec<Vec<Vec<Stroke>>> {
             vec![then(
                 then(arc(0.5, 0.28, 0.32, 0.24, 180.0, 400.0), &[(0.2, 0.84)]),
                 &then(
-                    arc(0.3, 0.84, 0.1, 0.09, 180.0, 510.0),
-                    &[(0.6, 0.92), (0.92, 0.86)],
+                    arc(0.31, 0.84, 0.11, 0.09, 180.0, -160.0),
+                    &[(0.6, 0.93), (0.92, 0.88)],
                 ),
             )],
             vec![then(
@@ -329,7 +331,16 @@ fn render(styles: &[Vec<Stroke>], rng: &mut ChaCha8Rng, image: &mut [u8]) {
             .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
         let n = stroke.len().max(1) as f64;
         let (mx, my) = (mx / n, my / n);
-        let points: Vec<Point> = stroke
+        // The pen starts late or lifts early now and then: loops left open.
+        let trim = |rng: &mut ChaCha8Rng| {
+            if stroke.len() >= 8 && uniform01(rng) < 0.15 {
+                below(rng, stroke.len() / 8 + 1)
+            } else {
+                0
+            }
+        };
+        let (first, last) = (trim(rng), stroke.len() - trim(rng));
+        let points: Vec<Point> = stroke[first..last]
             .iter()
             .map(|&(x, y)| (mx + ox + grow * (x - mx), my + oy + grow * (y - my)))
             .map(|p| place(&p))

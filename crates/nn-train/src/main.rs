@@ -667,7 +667,42 @@ fn check_outputs(args: &TrainArgs) -> Result<()> {
     for (option, path) in outputs {
         check_writable("nn train", option, path)?;
     }
-    Ok(())
+    // The run folder's parent: it, or the nearest folder above it that
+    // exists (where it will be created), must take a new folder.
+    let mut root = args.runs.as_path();
+    while !root.as_os_str().is_empty() && !root.exists() {
+        root = root.parent().unwrap_or(Path::new(""));
+    }
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    if !root.is_dir() {
+        return Err(Error::InvalidArgument {
+            op: "nn train",
+            message: format!(
+                "--runs {}: {} is not a folder",
+                args.runs.display(),
+                root.display()
+            ),
+        });
+    }
+    let probe = root.join(format!(".nn-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Error::InvalidArgument {
+            op: "nn train",
+            message: format!(
+                "--runs {}: cannot write in {}: {e}",
+                args.runs.display(),
+                root.display()
+            ),
+        }),
+    }
 }
 
 /// Checks that `option`'s file `path` can be written: its folder exists,

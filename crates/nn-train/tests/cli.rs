@@ -442,6 +442,19 @@ fn outputs_are_checked_before_training() {
         stderr,
         "error: nn train: --plot /no/such/dir/curves.svg: the folder does not exist\n"
     );
+    // The folder of run folders is checked as early: a file is not one.
+    let file = temp("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let runs = file.join("runs");
+    let out = nn(&["train", "--runs", runs.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "error: nn train: --runs {}: {} is not a folder\n",
+            runs.display(),
+            file.display()
+        )
+    );
 }
 
 /// Hostile files under a 1 GiB address-space limit (`ulimit -v`): a
