@@ -21,9 +21,6 @@ use std::path::{Path, PathBuf};
 use ndarray::array;
 use nn_core::activation::{relu, sigmoid, step as step_function};
 use nn_core::{numerical_diff, numerical_gradient};
-use nn_optim::{
-    AdaGrad, AdaGradConfig, Adam, AdamConfig, Momentum, MomentumConfig, Optimizer, Sgd, SgdConfig,
-};
 use nn_train::plot::PALETTE;
 use plotters::prelude::*;
 
@@ -124,6 +121,17 @@ fn frame<'a, 'b>(
     Ok(chart)
 }
 
+/// The chart's legend, boxed, at `position`.
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> Fallible {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()?;
+    Ok(())
+}
+
 /// x from `start` to `end` (excluded) by `step`, as `np.arange`.
 fn arange(start: f64, end: f64, step: f64) -> Vec<f64> {
     let n = ((end - start) / step).ceil() as usize;
@@ -158,12 +166,7 @@ fn sin_cos(svg: &mut String) -> Fallible {
         .draw_series(dashed(x.iter().map(|&x| (x, x.cos())).collect(), orange))?
         .label("cos   ")
         .legend(legend_entry(orange));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .border_style(BLACK)
-        .background_style(WHITE)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
     area.present()?;
     Ok(())
 }
@@ -194,12 +197,7 @@ fn activation(
             .legend(legend_entry(color));
     }
     if curves.len() > 1 {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .border_style(BLACK)
-            .background_style(WHITE)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     }
     area.present()?;
     Ok(())
@@ -255,12 +253,7 @@ fn tangent(svg: &mut String) -> Fallible {
         .label("tangent   ")
         .legend(legend_entry(PALETTE[1]));
     chart.draw_series(std::iter::once(Circle::new((at, f(at)), 4, BLACK.filled())))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .border_style(BLACK)
-        .background_style(WHITE)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     area.present()?;
     Ok(())
 }
@@ -333,18 +326,16 @@ fn gradient_descent(svg: &mut String) -> Fallible {
 }
 
 fn optimizer_paths(svg: &mut String) -> Fallible {
-    let optimizers: Vec<Box<dyn Optimizer<f64>>> = vec![
-        Box::new(Sgd::new(SgdConfig { lr: 0.95 })?),
-        Box::new(Momentum::new(MomentumConfig {
-            lr: 0.1,
-            ..MomentumConfig::default()
-        })?),
-        Box::new(AdaGrad::new(AdaGradConfig { lr: 1.5 })?),
-        Box::new(Adam::new(AdamConfig {
-            lr: 0.3,
-            ..AdamConfig::default()
-        })?),
-    ];
+    // The book's optimizer_compare_naive.py: each optimizer at its η.
+    let optimizers = [
+        ("SGD", 0.95),
+        ("Momentum", 0.1),
+        ("AdaGrad", 1.5),
+        ("Adam", 0.3),
+    ]
+    .into_iter()
+    .map(|(name, lr)| nn_optim::by_name::<f64>(name, Some(lr)))
+    .collect::<Result<Vec<_>, _>>()?;
     let area = SVGBackend::with_string(svg, (900, 820)).into_drawing_area();
     area.fill(&WHITE)?;
     let area = area.titled(

@@ -97,7 +97,7 @@ pub fn evaluate_classes(
     })
 }
 
-/// What [`write`] draws.
+/// What [`write()`] draws.
 pub struct ReportInput<'a> {
     /// The trained network.
     pub net: &'a mut Network<f32>,

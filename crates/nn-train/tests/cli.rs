@@ -22,6 +22,30 @@ fn scratch() -> PathBuf {
     dir
 }
 
+/// Trains TwoLayerNet on the built-in digits for `iterations` steps into
+/// the checkpoint `save`, and checks that it worked.
+fn train_two_layer(save: &std::path::Path, iterations: &str) {
+    let out = nn(&[
+        "train",
+        "--model",
+        "two-layer",
+        "--dataset",
+        "digits",
+        "--iterations",
+        iterations,
+        "--eval-samples",
+        "100",
+        "--no-plot",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn temp(name: &str) -> PathBuf {
     scratch().join(name)
 }
@@ -747,23 +771,7 @@ fn a_resumed_run_ends_with_the_bytes_of_an_uninterrupted_one() {
 #[test]
 fn evaluating_on_another_dataset_than_the_one_trained_on_warns_in_one_line() {
     let save = temp("digits-two-layer.safetensors");
-    let out = nn(&[
-        "train",
-        "--model",
-        "two-layer",
-        "--iterations",
-        "20",
-        "--eval-samples",
-        "100",
-        "--no-plot",
-        "--save",
-        save.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    train_two_layer(&save, "20");
     let Some(data) = std::env::var_os("NN_DATA_DIR") else {
         eprintln!("skipping the MNIST half: NN_DATA_DIR is not set");
         return;
@@ -977,25 +985,7 @@ fn download_offers_only_real_choices() {
 fn predict_reads_pictures_as_the_tensor_path_does() {
     use image::{GrayImage, ImageFormat, Luma};
     let save = temp("predict.safetensors");
-    let out = nn(&[
-        "train",
-        "--model",
-        "two-layer",
-        "--dataset",
-        "digits",
-        "--iterations",
-        "1200",
-        "--eval-samples",
-        "100",
-        "--no-plot",
-        "--save",
-        save.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    train_two_layer(&save, "1200");
     // The tensor path: the same test digits as `nn train` tested on.
     let data = nn_data::digits::<f32>(
         &nn_data::DigitsConfig {
