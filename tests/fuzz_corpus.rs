@@ -70,3 +70,8 @@ fn pickle() {
 fn npz() {
     replay("npz", fuzz::npz, 4);
 }
+
+#[test]
+fn picture() {
+    replay("picture", fuzz::picture, 2);
+}

@@ -139,6 +139,14 @@ pub mod fuzz {
         let _ = nn_interop::read_safetensors(data, "fuzz.safetensors");
     }
 
+    /// A picture for `nn predict`: decoded as PNG or JPEG, then prepared
+    /// as an MNIST digit.
+    pub fn picture(data: &[u8]) {
+        if let Ok((grey, w, h)) = nn_train::picture::decode_grey(data) {
+            let _ = nn_data::prepare::mnist_style(&grey, w, h);
+        }
+    }
+
     /// A whole checkpoint: read, its network rebuilt and restored, its
     /// optimizer state loaded into every registered optimizer and one step
     /// taken.

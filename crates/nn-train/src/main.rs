@@ -1072,10 +1072,10 @@ fn offline_by_environment() -> bool {
 
 /// Whether the data folder holds MNIST's four files (as `.gz` or not).
 fn mnist_present(dir: &Path) -> bool {
-    Remote::Mnist.files().iter().all(|f| {
-        let folder = dir.join(Remote::Mnist.folder());
-        folder.join(f.name).is_file() || folder.join(format!("{}.gz", f.name)).is_file()
-    })
+    let folder = dir.join(Remote::Mnist.folder());
+    nn_data::FILES
+        .iter()
+        .all(|name| nn_data::locate(&folder, name, "mnist").is_ok())
 }
 
 /// `nn train`'s dataset when none is named: MNIST if it is in the data

@@ -36,21 +36,20 @@ pub fn decode_grey(bytes: &[u8]) -> std::result::Result<(Vec<f32>, usize, usize)
     if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
         return Err(format!("a {format:?} picture; nn reads PNG and JPEG"));
     }
-    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 8);
-    reader.limits(limits);
-    let (w, h) = reader.into_dimensions().map_err(|e| e.to_string())?;
+    let reader = || {
+        let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(MAX_PIXELS * 8);
+        reader.limits(limits);
+        reader
+    };
+    let (w, h) = reader().into_dimensions().map_err(|e| e.to_string())?;
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(format!(
             "{w} × {h} pixels is more than nn reads ({MAX_PIXELS})"
         ));
     }
-    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 8);
-    reader.limits(limits);
-    let picture = reader.decode().map_err(|e| e.to_string())?;
+    let picture = reader().decode().map_err(|e| e.to_string())?;
     let rgba = picture.to_rgba32f();
     let grey = rgba
         .pixels()
