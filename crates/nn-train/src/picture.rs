@@ -32,35 +32,84 @@ pub fn read_grey(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
 /// # Errors
 /// Why the bytes are not a picture nn reads.
 pub fn decode_grey(bytes: &[u8]) -> std::result::Result<(Vec<f32>, usize, usize), String> {
-    let format = image::guess_format(bytes).map_err(|_| "not a PNG or JPEG file".to_string())?;
-    if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
-        return Err(format!("a {format:?} picture; nn reads PNG and JPEG"));
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        decode_png(bytes)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        decode_jpeg(bytes)
+    } else {
+        Err("not a PNG or JPEG file".to_string())
     }
-    let reader = || {
-        let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
-        let mut limits = image::Limits::default();
-        limits.max_alloc = Some(MAX_PIXELS * 8);
-        reader.limits(limits);
-        reader
+}
+
+/// Refuses a picture of more than [`MAX_PIXELS`], before its pixels are
+/// decoded.
+fn check_size(width: usize, height: usize) -> std::result::Result<(), String> {
+    match width.checked_mul(height) {
+        Some(pixels) if pixels as u64 <= MAX_PIXELS => Ok(()),
+        _ => Err(format!(
+            "{width} × {height} pixels is more than nn reads ({MAX_PIXELS})"
+        )),
+    }
+}
+
+/// Grey in [0, 1] from 8-bit channels: luma by the ITU-R BT.601 weights,
+/// and transparent parts showing the white they would be drawn on.
+fn grey_of(channels: &[u8]) -> f32 {
+    let v = |i: usize| f32::from(channels[i]) / 255.0;
+    let (luma, alpha) = match channels.len() {
+        1 => (v(0), 1.0),
+        2 => (v(0), v(1)),
+        3 => (0.299 * v(0) + 0.587 * v(1) + 0.114 * v(2), 1.0),
+        _ => (0.299 * v(0) + 0.587 * v(1) + 0.114 * v(2), v(3)),
     };
-    let (w, h) = reader().into_dimensions().map_err(|e| e.to_string())?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+    luma * alpha + (1.0 - alpha)
+}
+
+fn decode_png(bytes: &[u8]) -> std::result::Result<(Vec<f32>, usize, usize), String> {
+    let limits = png::Limits {
+        bytes: (MAX_PIXELS * 8) as usize,
+    };
+    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
+    // Palettes and low bit depths to 8-bit channels, 16-bit to 8.
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let (w, h) = reader.info().size();
+    let (w, h) = (w as usize, h as usize);
+    check_size(w, h)?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| format!("{w} × {h} pixels do not fit in memory"))?;
+    let mut buf = vec![0; size];
+    let frame = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let channels = frame.color_type.samples();
+    let grey = buf[..frame.buffer_size()]
+        .chunks_exact(channels)
+        .map(grey_of)
+        .collect();
+    Ok((grey, w, h))
+}
+
+fn decode_jpeg(bytes: &[u8]) -> std::result::Result<(Vec<f32>, usize, usize), String> {
+    use zune_jpeg::zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options};
+    let side = 1 << 16;
+    let options = options::DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::Luma)
+        .set_max_width(side)
+        .set_max_height(side);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(|e| e.to_string())?;
+    let info = decoder.info().ok_or("a JPEG without a frame header")?;
+    let (w, h) = (usize::from(info.width), usize::from(info.height));
+    check_size(w, h)?;
+    let pixels = decoder.decode().map_err(|e| e.to_string())?;
+    if pixels.len() != w * h {
         return Err(format!(
-            "{w} × {h} pixels is more than nn reads ({MAX_PIXELS})"
+            "the JPEG decoded to {} values for {w} × {h} pixels",
+            pixels.len()
         ));
     }
-    let picture = reader().decode().map_err(|e| e.to_string())?;
-    let rgba = picture.to_rgba32f();
-    let grey = rgba
-        .pixels()
-        .map(|p| {
-            let [r, g, b, a] = p.0;
-            let luma = 0.299 * r + 0.587 * g + 0.114 * b;
-            // Transparent parts show the white they would be drawn on.
-            luma * a + (1.0 - a)
-        })
-        .collect();
-    Ok((grey, w as usize, h as usize))
+    let grey = pixels.iter().map(|&v| f32::from(v) / 255.0).collect();
+    Ok((grey, w, h))
 }
 
 /// The digits as a network sees them (28 × 28, white on black), side by

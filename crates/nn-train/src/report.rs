@@ -185,16 +185,15 @@ pub fn write(dir: &Path, input: ReportInput<'_>) -> Result<Vec<PathBuf>> {
         let cols = count.clamp(1, 15);
         let scale = (48 / fh.max(fw)).max(2);
         let mut svg_parts = Vec::new();
-        let mut pngs = Vec::new();
         for (label, filters) in &sets {
             let tiles = filter_tiles(filters);
             let grid = Grid::new(&tiles, fh, fw, cols, scale, true);
             let png = grid.png(&dir.join("filters.png"))?;
-            svg_parts.push((label.to_string(), grid, png.clone()));
-            pngs.push(png);
+            svg_parts.push((label.to_string(), grid, png));
         }
         let path = dir.join("filters.png");
-        save(&path, &stack_pngs(&pngs, &path)?)?;
+        let grids: Vec<&Grid> = svg_parts.iter().map(|(_, grid, _)| grid).collect();
+        save(&path, &stack_grids(&grids, &path)?)?;
         written.push(path);
         let path = dir.join("filters.svg");
         save(&path, filters_svg(&title, &svg_parts).as_bytes())?;
@@ -417,35 +416,34 @@ pub fn grid_png(
 }
 
 fn encode_grey(pixels: &[u8], width: usize, height: usize) -> std::result::Result<Vec<u8>, String> {
-    use image::ImageEncoder as _;
     let mut bytes = Vec::new();
     let (w, h) = (
         u32::try_from(width).map_err(|e| e.to_string())?,
         u32::try_from(height).map_err(|e| e.to_string())?,
     );
-    image::codecs::png::PngEncoder::new(&mut bytes)
-        .write_image(pixels, w, h, image::ExtendedColorType::L8)
-        .map_err(|e| e.to_string())?;
+    let mut encoder = png::Encoder::new(&mut bytes, w, h);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(pixels).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
     Ok(bytes)
 }
 
-/// Grey PNGs one under the other, on white.
-fn stack_pngs(pngs: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
-    let images: Vec<image::GrayImage> = pngs
-        .iter()
-        .map(|p| image::load_from_memory(p).map(|i| i.to_luma8()))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| plot_error(path, e))?;
-    let width = images.iter().map(|i| i.width()).max().unwrap_or(1);
-    let height: u32 = images.iter().map(|i| i.height()).sum();
-    let mut all = image::GrayImage::from_pixel(width, height.max(1), image::Luma([255]));
-    let mut y = 0;
-    for i in &images {
-        image::imageops::replace(&mut all, i, 0, i64::from(y));
-        y += i.height();
+/// Grids one under the other, left-aligned on white, as one grey PNG.
+fn stack_grids(grids: &[&Grid], path: &Path) -> Result<Vec<u8>> {
+    let width = grids.iter().map(|g| g.width).max().unwrap_or(1).max(1);
+    let height = grids.iter().map(|g| g.height).sum::<usize>().max(1);
+    let mut all = vec![255u8; width * height];
+    let mut top = 0;
+    for grid in grids {
+        for (y, row) in grid.pixels.chunks_exact(grid.width.max(1)).enumerate() {
+            let start = (top + y) * width;
+            all[start..start + row.len()].copy_from_slice(row);
+        }
+        top += grid.height;
     }
-    encode_grey(all.as_raw(), width as usize, height.max(1) as usize)
-        .map_err(|e| plot_error(path, e))
+    encode_grey(&all, width, height).map_err(|e| plot_error(path, e))
 }
 
 fn filters_svg(title: &str, parts: &[(String, Grid, Vec<u8>)]) -> String {

@@ -1,6 +1,6 @@
 //! The `nn` command, run as a user would.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs `nn` offline, in a scratch folder (run folders land there).
@@ -983,7 +983,6 @@ fn download_offers_only_real_choices() {
 /// path gives the digit itself.
 #[test]
 fn predict_reads_pictures_as_the_tensor_path_does() {
-    use image::{GrayImage, ImageFormat, Luma};
     let save = temp("predict.safetensors");
     train_two_layer(&save, "1200");
     // The tensor path: the same test digits as `nn train` tested on.
@@ -1018,21 +1017,30 @@ fn predict_reads_pictures_as_the_tensor_path_does() {
             .iter()
             .map(|v| (v * 255.0).round() as u8)
             .collect();
-        let digit = GrayImage::from_raw(28, 28, pixels).unwrap();
-        let mut inverted = digit.clone();
-        image::imageops::invert(&mut inverted);
-        let enlarged =
-            image::imageops::resize(&digit, 112, 112, image::imageops::FilterType::Triangle);
-        let mut off_centre = GrayImage::from_pixel(90, 60, Luma([0]));
-        image::imageops::replace(&mut off_centre, &digit, 55, 2);
-        for (name, picture, format) in [
-            ("plain.png", &digit, ImageFormat::Png),
-            ("inverted.jpg", &inverted, ImageFormat::Jpeg),
-            ("enlarged.png", &enlarged, ImageFormat::Png),
-            ("off-centre.png", &off_centre, ImageFormat::Png),
+        let inverted: Vec<u8> = pixels.iter().map(|&v| 255 - v).collect();
+        // 4 × 4 pixels for each.
+        let enlarged: Vec<u8> = (0..112 * 112)
+            .map(|i| pixels[(i / 112 / 4) * 28 + (i % 112) / 4])
+            .collect();
+        let mut off_centre = vec![0u8; 90 * 60];
+        for (y, row) in pixels.chunks_exact(28).enumerate() {
+            off_centre[(2 + y) * 90 + 55..][..28].copy_from_slice(row);
+        }
+        for (name, picture, (w, h)) in [
+            ("plain.png", &pixels, (28, 28)),
+            ("inverted.jpg", &inverted, (28, 28)),
+            ("enlarged.png", &enlarged, (112, 112)),
+            ("off-centre.png", &off_centre, (90, 60)),
         ] {
             let path = dir.join(format!("{i}-{name}"));
-            picture.save_with_format(&path, format).unwrap();
+            if name.ends_with(".png") {
+                write_grey_png(&path, picture, w, h);
+            } else {
+                jpeg_encoder::Encoder::new_file(&path, 90)
+                    .unwrap()
+                    .encode(picture, w as u16, h as u16, jpeg_encoder::ColorType::Luma)
+                    .unwrap();
+            }
             files.push(path.to_str().unwrap().to_string());
             expected.push(class);
         }
@@ -1071,8 +1079,8 @@ fn predict_reads_pictures_as_the_tensor_path_does() {
             "{line}: expected {class}"
         );
     }
-    let seen = image::open(&show).unwrap();
-    assert_eq!(seen.width(), 10 * 28 * 4 + 11 * 8);
+    let (_, width, _) = nn_train::picture::decode_grey(&std::fs::read(&show).unwrap()).unwrap();
+    assert_eq!(width, 10 * 28 * 4 + 11 * 8);
     // A picture that is not one is refused by name.
     let text = dir.join("not-a-picture.png");
     std::fs::write(&text, "hello").unwrap();
@@ -1088,4 +1096,15 @@ fn predict_reads_pictures_as_the_tensor_path_does() {
         stderr,
         format!("error: {}: not a PNG or JPEG file\n", text.display())
     );
+}
+
+/// An 8-bit grey PNG of `w × h` pixels.
+fn write_grey_png(path: &Path, pixels: &[u8], w: u32, h: u32) {
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut encoder = png::Encoder::new(file, w, h);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(pixels).unwrap();
+    writer.finish().unwrap();
 }
