@@ -6,8 +6,8 @@ use nn_layers::{reconcile, Built, Error, Layer, LayerConfig, LayerSpec, Mode, Re
 use rayon::prelude::*;
 
 use crate::im2col::{col2im_sample, im2col_sample};
-use crate::microkernel::{self, strided_rows, Operand, Segmented};
 use crate::Geometry;
+use nn_core::kernels::{self, strided_rows, Kernel, Operand, Segmented};
 
 /// The settings of a [`Convolution`] layer:
 /// `{ kind = "conv", channels = 1, filters = 30, kernel = [5, 5], stride = 1, pad = 0, init = "he" }`.
@@ -131,7 +131,7 @@ const GRAD_GROUPS: usize = 8;
 /// ("implicit GEMM"). ∂L/∂x is then the same kind of convolution of the padded
 /// gradient with the filters flipped and transposed, so col2im is not needed
 /// either. Other strides build col per sample, in a buffer that stays in cache. Samples run in parallel; every
-/// buffer a sample needs fits in the core's cache. See `microkernel.rs` for
+/// buffer a sample needs fits in the core's cache. See `nn_core::kernels` for
 /// the product itself.
 ///
 /// When the layer is the first of its network (its ∂L/∂x is never used),
@@ -375,7 +375,8 @@ impl<T: Float> Convolution<T> {
                         rows: &plan.col_rows,
                         col_stride: 1,
                     };
-                    microkernel::gemm(
+                    kernels::gemm(
+                        Kernel::active(),
                         (fnum, plan.positions, plan.k),
                         a,
                         b,
@@ -482,7 +483,8 @@ impl<T: Float> Convolution<T> {
                     }
                     if via_gt {
                         for oh in 0..g.out_h {
-                            microkernel::transpose(
+                            kernels::transpose(
+                                Kernel::active(),
                                 &g_s[oh * g.out_w..],
                                 p_out,
                                 (fnum, g.out_w),
@@ -500,7 +502,15 @@ impl<T: Float> Convolution<T> {
                             rows: &gt_rows,
                             col_stride: 1,
                         };
-                        microkernel::gemm((k, fnum, plan.positions), a, b, &mut dw, fnum, true);
+                        kernels::gemm(
+                            Kernel::active(),
+                            (k, fnum, plan.positions),
+                            a,
+                            b,
+                            &mut dw,
+                            fnum,
+                            true,
+                        );
                     } else {
                         let a = Segmented {
                             data: g_s,
@@ -512,7 +522,16 @@ impl<T: Float> Convolution<T> {
                             rows: &plan.col_rows,
                             seg_stride: plan.row_len,
                         };
-                        microkernel::gemm_nt((fnum, k), (g.out_h, g.out_w), a, b, &mut dw, k, true);
+                        kernels::gemm_nt(
+                            Kernel::active(),
+                            (fnum, k),
+                            (g.out_h, g.out_w),
+                            a,
+                            b,
+                            &mut dw,
+                            k,
+                            true,
+                        );
                     }
 
                     if let Some(dx_group) = dx_group.as_mut() {
@@ -537,7 +556,15 @@ impl<T: Float> Convolution<T> {
                                 rows: &b_rows,
                                 col_stride: 1,
                             };
-                            microkernel::gemm((k, p_out, fnum), a, b, &mut work, p_out, false);
+                            kernels::gemm(
+                                Kernel::active(),
+                                (k, p_out, fnum),
+                                a,
+                                b,
+                                &mut work,
+                                p_out,
+                                false,
+                            );
                             col2im_sample(&g, &work, dx_s);
                         }
                     }
@@ -575,9 +602,9 @@ impl<T: Float> Convolution<T> {
 }
 
 /// Whether ∂L/∂W is computed as col·Gᵀ (G transposed per sample, then the
-/// broadcast kernel [`microkernel::gemm`] in 6 × 16 tiles of (K, FN) over
+/// broadcast kernel [`kernels::gemm`] in 6 × 16 tiles of (K, FN) over
 /// the computed grid) rather than as G·colᵀ read in runs of OW
-/// ([`microkernel::gemm_nt`], 2 × 5 tiles of (FN, K), one horizontal sum per
+/// ([`kernels::gemm_nt`], 2 × 5 tiles of (FN, K), one horizontal sum per
 /// weight). A cost model of lanes computed, where a run costs one vector
 /// more than its length and each sum one vector, picks the cheaper.
 /// Measured (backward at batch 100, 1 thread, ms, runs/transposed):
@@ -596,7 +623,7 @@ fn dw_via_transposed_gradient(g: &Geometry, fnum: usize, plan: &Plan) -> bool {
 /// The (cols × rows) transpose of a row-major (rows × cols) matrix.
 fn transpose<T: Float>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
     let mut t = vec![T::zero(); rows * cols];
-    microkernel::transpose(m, cols, (rows, cols), &mut t, rows);
+    kernels::transpose(Kernel::active(), m, cols, (rows, cols), &mut t, rows);
     t
 }
 
@@ -675,7 +702,8 @@ impl TransposedPlan {
             rows: &self.rows,
             col_stride: 1,
         };
-        microkernel::gemm(
+        kernels::gemm(
+            Kernel::active(),
             (g.channels, computed, self.rows.len()),
             a,
             b,

@@ -31,7 +31,7 @@ mod convolution;
 mod deep_conv_net;
 mod geometry;
 mod im2col;
-mod microkernel;
+
 mod pooling;
 mod simple_conv_net;
 

@@ -209,7 +209,7 @@ fn the_networks_pool_before_their_relus() {
     );
 }
 
-/// The f32 layers take the SIMD micro-kernel (on CPUs with AVX2 and FMA);
+/// The f32 layers take the SIMD kernels (on CPUs with AVX2 and FMA);
 /// f64 takes matrixmultiply. Both must compute the same convolution.
 #[test]
 fn f32_convolutions_agree_with_f64() {

@@ -30,6 +30,7 @@
 
 pub mod activation;
 pub mod init;
+pub mod kernels;
 pub mod loss;
 pub mod rng;
 

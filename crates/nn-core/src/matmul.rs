@@ -1,7 +1,11 @@
 //! Matrix products split across the rayon thread pool.
 
-use ndarray::{linalg::general_mat_mul, ArrayView2, ArrayViewMut2, Axis};
+use std::any::TypeId;
 
+use ndarray::{linalg::general_mat_mul, ArrayView2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use crate::kernels::{self, Kernel, Operand};
 use crate::{Error, Float, Result, Shape};
 
 /// Products with fewer multiply-adds than this run on one thread: below it,
@@ -15,12 +19,14 @@ const ALIGN: usize = 8;
 
 /// General matrix product C ← α·A·B + β·C (β = 0 overwrites C).
 ///
-/// Large products are split across the current rayon pool: C is halved
-/// recursively along its longer side (rows or columns), and each piece is
-/// computed by `matrixmultiply` on one thread. Every element
-/// of C is still one dot product over the whole of K in the same order, so the
-/// result is **bit-for-bit the same whatever the number of threads**. Run
-/// inside `rayon::ThreadPool::install` to choose the thread count.
+/// f32 with α = 1 and β ∈ {0, 1} runs [`kernels::gemm`] on a SIMD
+/// [`Kernel`] (A or B stored transposed is transposed first), with C's rows
+/// split across the current rayon pool in whole kernel tiles. Everything
+/// else goes to `matrixmultiply`, large products split the same way: C is
+/// halved recursively along its longer side. Every element of C is one dot
+/// product over the whole of K in the same order either way, so the result
+/// is **bit-for-bit the same whatever the number of threads**. Run inside
+/// `rayon::ThreadPool::install` to choose the thread count.
 ///
 /// # Errors
 /// [`Error::NotAligned`] when A's columns are not B's rows;
@@ -61,9 +67,69 @@ pub fn gemm<T: Float>(
             what: "the product and the output",
         });
     }
+    let kernel = Kernel::active();
+    let accumulate = beta == T::one();
+    let simd = kernel != Kernel::Portable && TypeId::of::<T>() == TypeId::of::<f32>();
+    if simd && alpha == T::one() && (accumulate || beta == T::zero()) {
+        if let (true, true, Some(c)) = (
+            a.is_standard_layout(),
+            b.is_standard_layout(),
+            c.as_slice_mut(),
+        ) {
+            by_rows(kernel, (a.view(), b.view()), c, accumulate);
+            return Ok(());
+        }
+    }
     let pieces = rayon::current_num_threads();
     split(alpha, a.view(), b.view(), beta, c.view_mut(), pieces);
     Ok(())
+}
+
+/// Row-major C (+)= A·B by [`kernels::gemm`], C's rows split across the
+/// pool in multiples of the kernels' 6-row tiles.
+fn by_rows<T: Float>(
+    kernel: Kernel,
+    (a, b): (ArrayView2<'_, T>, ArrayView2<'_, T>),
+    c: &mut [T],
+    accumulate: bool,
+) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let a_data = a.to_slice().expect("row-major");
+    let b_data = b.to_slice().expect("row-major");
+    let b_rows = kernels::strided_rows(0, k, n);
+    let pieces = if m * k * n < PARALLEL_MIN_MACS {
+        1
+    } else {
+        rayon::current_num_threads()
+    };
+    let rows_per_piece = m.div_ceil(pieces.max(1)).div_ceil(6) * 6;
+    if n == 0 || rows_per_piece == 0 {
+        return;
+    }
+    c.par_chunks_mut(rows_per_piece * n)
+        .enumerate()
+        .for_each(|(piece, c)| {
+            let first = piece * rows_per_piece;
+            let rows = c.len() / n;
+            let a_rows = kernels::strided_rows(first * k, rows, k);
+            kernels::gemm(
+                kernel,
+                (rows, n, k),
+                Operand {
+                    data: a_data,
+                    rows: &a_rows,
+                    col_stride: 1,
+                },
+                Operand {
+                    data: b_data,
+                    rows: &b_rows,
+                    col_stride: 1,
+                },
+                c,
+                n,
+                accumulate,
+            );
+        });
 }
 
 fn split<T: Float>(

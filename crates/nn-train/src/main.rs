@@ -786,11 +786,12 @@ fn bench_command(args: &BenchArgs) -> Result<()> {
     };
     let t = measure(&mut net, opt, workload, &batches, args.warmup, args.seconds)?;
     println!(
-        "nn {} {} {}, batch {batch}, {} threads: {} steps in {:.3} s, {:.1} samples/s",
+        "nn {} {} {}, batch {batch}, {} threads, {} kernel: {} steps in {:.3} s, {:.1} samples/s",
         env!("CARGO_PKG_VERSION"),
         args.model,
         workload.name(),
         rayon::current_num_threads(),
+        nn_core::kernels::Kernel::active(),
         t.steps,
         t.seconds,
         t.samples_per_second()

@@ -5,11 +5,18 @@ use std::process::{Command, Output};
 
 /// Runs `nn` offline, in a scratch folder (run folders land there).
 fn nn(args: &[&str]) -> Output {
+    nn_with(args, &[])
+}
+
+/// [`nn`] with more environment variables.
+fn nn_with(args: &[&str], vars: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nn"))
         .args(args)
         .env("NN_OFFLINE", "1")
         // No MNIST unless a test names a --data-dir.
         .env("NN_DATA_DIR", scratch().join("no-data"))
+        .env_remove("NN_KERNEL")
+        .envs(vars.iter().copied())
         .current_dir(scratch())
         .output()
         .expect("run nn")
@@ -214,35 +221,58 @@ fn gates_and_gradcheck_print_their_tables() {
     assert!(help.contains("kinks"), "{help}");
 }
 
+/// `nn bench` times steps on every kernel this CPU runs (`NN_KERNEL`) and
+/// says which; a kernel name it cannot use is reported and the widest used.
 #[test]
 fn bench_reports_samples_per_second() {
-    for mode in ["train", "infer"] {
-        let out = nn(&[
-            "bench",
-            "--model",
-            "two-layer",
-            "--mode",
-            mode,
-            "--batch-size",
-            "10",
-            "--warmup",
-            "1",
-            "--seconds",
-            "0",
-            "--threads",
-            "1",
-        ]);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+    use nn_core::kernels::Kernel;
+    let best = Kernel::supported_all()[0];
+    let mut runs: Vec<(&str, String, Kernel)> = Kernel::supported_all()
+        .into_iter()
+        .flat_map(|k| {
+            [
+                ("train", k.name().to_string(), k),
+                ("infer", k.name().to_string(), k),
+            ]
+        })
+        .collect();
+    runs.push(("infer", "sse9".to_string(), best));
+    for (mode, asked, kernel) in runs {
+        let out = nn_with(
+            &[
+                "bench",
+                "--model",
+                "two-layer",
+                "--mode",
+                mode,
+                "--batch-size",
+                "10",
+                "--warmup",
+                "1",
+                "--seconds",
+                "0",
+                "--threads",
+                "1",
+            ],
+            &[("NN_KERNEL", &asked)],
         );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        if asked == "sse9" {
+            let known = Kernel::ALL.map(Kernel::name).join(", ");
+            assert!(
+                stderr.contains(&format!(
+                    "NN_KERNEL=sse9: not a kernel (expected one of {known}); using {best}"
+                )),
+                "{stderr}"
+            );
+        }
         // One timed step of 10 samples.
         let line = stdout.trim_end();
         assert!(
             line.contains(&format!(
-                "two-layer {mode}, batch 10, 1 threads: 1 steps in "
+                "two-layer {mode}, batch 10, 1 threads, {kernel} kernel: 1 steps in "
             )),
             "{line}"
         );

@@ -1,0 +1,105 @@
+//! Which kernel runs: the CPU's best, or the one `NN_KERNEL` names.
+
+use std::sync::OnceLock;
+
+/// A family of kernels. [`Kernel::active`] is the one the layers use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// f32 in 8-lane AVX2 vectors with fused multiply-adds (x86-64).
+    Avx2,
+    /// matrixmultiply and plain loops: any CPU, and every f64 product.
+    Portable,
+}
+
+impl Kernel {
+    /// Every kernel, widest first.
+    pub const ALL: [Kernel; 2] = [Kernel::Avx2, Kernel::Portable];
+
+    /// The name `NN_KERNEL` takes: `avx2` or `portable`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Avx2 => "avx2",
+            Kernel::Portable => "portable",
+        }
+    }
+
+    /// Whether this CPU can run the kernel.
+    pub fn supported(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => super::avx2::available(),
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx2 => false,
+            Kernel::Portable => true,
+        }
+    }
+
+    /// The kernels this CPU can run, widest first (what the tests compare).
+    pub fn supported_all() -> Vec<Kernel> {
+        Kernel::ALL.into_iter().filter(|k| k.supported()).collect()
+    }
+
+    /// The kernel of this process, chosen on first use: the one the
+    /// `NN_KERNEL` environment variable names (`avx2`, `portable`) when the
+    /// CPU has it, else the widest the CPU has. A name it cannot use is
+    /// reported once on standard error, and the widest is used instead.
+    pub fn active() -> Kernel {
+        static ACTIVE: OnceLock<Kernel> = OnceLock::new();
+        *ACTIVE.get_or_init(|| {
+            let best = Kernel::supported_all()[0];
+            let Some(asked) = std::env::var_os("NN_KERNEL") else {
+                return best;
+            };
+            let asked = asked.to_string_lossy();
+            match Kernel::parse(&asked) {
+                Ok(kernel) => kernel,
+                Err(why) => {
+                    eprintln!("nn: NN_KERNEL={asked}: {why}; using {}", best.name());
+                    best
+                }
+            }
+        })
+    }
+
+    /// A kernel by name, if this CPU can run it.
+    ///
+    /// # Errors
+    /// Why not: an unknown name (the known ones listed), or a kernel this
+    /// CPU lacks.
+    pub fn parse(name: &str) -> Result<Kernel, String> {
+        let known = Kernel::ALL.map(Kernel::name);
+        let kernel = Kernel::ALL
+            .into_iter()
+            .find(|k| k.name() == name.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("not a kernel (expected one of {})", known.join(", ")))?;
+        if kernel.supported() {
+            Ok(kernel)
+        } else {
+            Err(format!("this CPU cannot run the {} kernel", kernel.name()))
+        }
+    }
+}
+
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back_and_unknown_ones_are_refused() {
+        assert_eq!(Kernel::parse("portable"), Ok(Kernel::Portable));
+        assert_eq!(Kernel::parse(" Portable "), Ok(Kernel::Portable));
+        for kernel in Kernel::supported_all() {
+            assert_eq!(Kernel::parse(kernel.name()), Ok(kernel));
+        }
+        let err = Kernel::parse("sse9").unwrap_err();
+        assert!(err.contains("avx2, portable"), "{err}");
+        assert_eq!(Kernel::supported_all().last(), Some(&Kernel::Portable));
+        assert!(Kernel::active().supported());
+    }
+}
