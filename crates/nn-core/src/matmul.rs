@@ -12,6 +12,13 @@ use crate::{Error, Float, Result, Shape};
 /// handing work to another thread costs more than it saves.
 const PARALLEL_MIN_MACS: usize = 1 << 18;
 
+/// The longest sum the kernels take: the kernels keep a K × 16 panel of B
+/// in cache while each 6-row tile of A passes over it, and do not block K;
+/// at 1024 that panel is 64 KiB (L2). Longer sums (SimpleConvNet's first
+/// Affine, K = 4320, ran 4–7% slower on the kernel) go to matrixmultiply,
+/// which packs B in cache-sized blocks.
+const KERNEL_MAX_K: usize = 1024;
+
 /// Rows (or columns) per piece are kept a multiple of this, so that pieces
 /// fill whole kernel tiles (matrixmultiply's f32 and f64 AVX/FMA kernels work
 /// on 8×8 and 8×4 tiles).
@@ -19,7 +26,7 @@ const ALIGN: usize = 8;
 
 /// General matrix product C ← α·A·B + β·C (β = 0 overwrites C).
 ///
-/// f32 with α = 1 and β ∈ {0, 1} runs [`kernels::gemm`] on a SIMD
+/// f32 with α = 1, β ∈ {0, 1} and K ≤ 1024 runs [`kernels::gemm`] on a SIMD
 /// [`Kernel`] (A or B stored transposed is transposed first), with C's rows
 /// split across the current rayon pool in whole kernel tiles. Everything
 /// else goes to `matrixmultiply`, large products split the same way: C is
@@ -70,7 +77,7 @@ pub fn gemm<T: Float>(
     let kernel = Kernel::active();
     let accumulate = beta == T::one();
     let simd = kernel != Kernel::Portable && TypeId::of::<T>() == TypeId::of::<f32>();
-    if simd && alpha == T::one() && (accumulate || beta == T::zero()) {
+    if simd && a.ncols() <= KERNEL_MAX_K && alpha == T::one() && (accumulate || beta == T::zero()) {
         if let (true, true, Some(c)) = (
             a.is_standard_layout(),
             b.is_standard_layout(),

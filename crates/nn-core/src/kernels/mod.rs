@@ -313,17 +313,81 @@ pub fn strided_rows(start: usize, count: usize, stride: usize) -> Vec<usize> {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod tiles;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{init::uniform, rng::seeded};
 
-    /// Every kernel this CPU runs, each overwriting and accumulating.
-    fn every_kernel_both_ways() -> Vec<(Kernel, bool)> {
+    use tiles::Emulated;
+
+    /// How a test computes a product: a kernel through the checked entry
+    /// points, or the tiles of a width on emulated lanes (so that the
+    /// tiling of every kernel's width is checked on any CPU).
+    #[derive(Clone, Copy, Debug)]
+    enum Way {
+        Kernel(Kernel),
+        Lanes8,
+        Lanes16,
+    }
+
+    impl Way {
+        fn gemm(
+            self,
+            dims: (usize, usize, usize),
+            a: Operand<'_, f32>,
+            b: Operand<'_, f32>,
+            c: &mut [f32],
+            ldc: usize,
+            accumulate: bool,
+        ) {
+            // SAFETY: the emulated lanes run on any CPU, and the tests'
+            // operands hold every element their dimensions address (the
+            // kernels' entry points check the same operands).
+            match self {
+                Way::Kernel(kernel) => gemm(kernel, dims, a, b, c, ldc, accumulate),
+                Way::Lanes8 => unsafe {
+                    tiles::gemm::<Emulated<8>, 6, 2>(dims, a, b, c, ldc, accumulate)
+                },
+                Way::Lanes16 => unsafe {
+                    tiles::gemm::<Emulated<16>, 6, 2>(dims, a, b, c, ldc, accumulate)
+                },
+            }
+        }
+
+        #[allow(clippy::too_many_arguments)]
+        fn gemm_nt(
+            self,
+            dims: (usize, usize),
+            runs: (usize, usize),
+            a: Segmented<'_, f32>,
+            b: Segmented<'_, f32>,
+            c: &mut [f32],
+            ldc: usize,
+            accumulate: bool,
+        ) {
+            // SAFETY: as in `gemm` above.
+            match self {
+                Way::Kernel(kernel) => gemm_nt(kernel, dims, runs, a, b, c, ldc, accumulate),
+                Way::Lanes8 => unsafe {
+                    tiles::gemm_nt::<Emulated<8>, 2, 5>(dims, runs, a, b, c, ldc, accumulate)
+                },
+                Way::Lanes16 => unsafe {
+                    tiles::gemm_nt::<Emulated<16>, 2, 5>(dims, runs, a, b, c, ldc, accumulate)
+                },
+            }
+        }
+    }
+
+    /// Every kernel this CPU runs and every emulated width, each
+    /// overwriting and accumulating.
+    fn every_way_both_ways() -> Vec<(Way, bool)> {
         Kernel::supported_all()
             .into_iter()
-            .flat_map(|k| [(k, false), (k, true)])
+            .map(Way::Kernel)
+            .chain([Way::Lanes8, Way::Lanes16])
+            .flat_map(|w| [(w, false), (w, true)])
             .collect()
     }
 
@@ -359,7 +423,7 @@ mod tests {
                 .map(|i| i * rs + if irregular_a { i % 2 } else { 0 })
                 .collect();
             let ldc = n + 2;
-            for (kernel, accumulate) in every_kernel_both_ways() {
+            for (way, accumulate) in every_way_both_ways() {
                 let mut c = vec![0.5_f32; m * ldc];
                 let (ao, bo) = (
                     Operand {
@@ -373,7 +437,7 @@ mod tests {
                         col_stride: 1,
                     },
                 );
-                gemm(kernel, (m, n, k), ao, bo, &mut c, ldc, accumulate);
+                way.gemm((m, n, k), ao, bo, &mut c, ldc, accumulate);
                 for i in 0..m {
                     for j in 0..n {
                         let dot: f64 = (0..k)
@@ -383,7 +447,7 @@ mod tests {
                         let got = f64::from(c[i * ldc + j]);
                         assert!(
                             (got - w).abs() <= 1e-4 * (1.0 + w.abs()),
-                            "{kernel} {m}x{n}x{k} ({i},{j}): {got} vs {w}"
+                            "{way:?} {m}x{n}x{k} ({i},{j}): {got} vs {w}"
                         );
                     }
                     // The padding between rows of C is untouched.
@@ -418,10 +482,9 @@ mod tests {
             let a: Vec<f32> = uniform(a_len, -1.0, 1.0, &mut rng).unwrap().to_vec();
             let b: Vec<f32> = uniform(b_len, -1.0, 1.0, &mut rng).unwrap().to_vec();
             let ldc = n + 3;
-            for (kernel, accumulate) in every_kernel_both_ways() {
+            for (way, accumulate) in every_way_both_ways() {
                 let mut c = vec![0.25_f32; m * ldc];
-                gemm_nt(
-                    kernel,
+                way.gemm_nt(
                     (m, n),
                     (segments, len),
                     Segmented {
@@ -451,7 +514,7 @@ mod tests {
                         let got = f64::from(c[i * ldc + j]);
                         assert!(
                             (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
-                            "{kernel} {m}x{n} runs {segments}x{len} ({i},{j}): {got} vs {want}"
+                            "{way:?} {m}x{n} runs {segments}x{len} ({i},{j}): {got} vs {want}"
                         );
                     }
                     assert!(c[i * ldc + n..i * ldc + ldc].iter().all(|&v| v == 0.25));
