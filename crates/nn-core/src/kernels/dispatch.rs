@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 /// A family of kernels. [`Kernel::active`] is the one the layers use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kernel {
+    /// f32 in 16-lane AVX-512F vectors with masked tails (x86-64).
+    Avx512,
     /// f32 in 8-lane AVX2 vectors with fused multiply-adds (x86-64).
     Avx2,
     /// matrixmultiply and plain loops: any CPU, and every f64 product.
@@ -13,11 +15,12 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, widest first.
-    pub const ALL: [Kernel; 2] = [Kernel::Avx2, Kernel::Portable];
+    pub const ALL: [Kernel; 3] = [Kernel::Avx512, Kernel::Avx2, Kernel::Portable];
 
-    /// The name `NN_KERNEL` takes: `avx2` or `portable`.
+    /// The name `NN_KERNEL` takes: `avx512`, `avx2` or `portable`.
     pub fn name(self) -> &'static str {
         match self {
+            Kernel::Avx512 => "avx512",
             Kernel::Avx2 => "avx2",
             Kernel::Portable => "portable",
         }
@@ -27,9 +30,11 @@ impl Kernel {
     pub fn supported(self) -> bool {
         match self {
             #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => super::avx512::available(),
+            #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => super::avx2::available(),
             #[cfg(not(target_arch = "x86_64"))]
-            Kernel::Avx2 => false,
+            Kernel::Avx512 | Kernel::Avx2 => false,
             Kernel::Portable => true,
         }
     }
@@ -40,7 +45,7 @@ impl Kernel {
     }
 
     /// The kernel of this process, chosen on first use: the one the
-    /// `NN_KERNEL` environment variable names (`avx2`, `portable`) when the
+    /// `NN_KERNEL` environment variable names (`avx512`, `avx2`, `portable`) when the
     /// CPU has it, else the widest the CPU has. A name it cannot use is
     /// reported once on standard error, and the widest is used instead.
     pub fn active() -> Kernel {
@@ -98,7 +103,7 @@ mod tests {
             assert_eq!(Kernel::parse(kernel.name()), Ok(kernel));
         }
         let err = Kernel::parse("sse9").unwrap_err();
-        assert!(err.contains("avx2, portable"), "{err}");
+        assert!(err.contains("avx512, avx2, portable"), "{err}");
         assert_eq!(Kernel::supported_all().last(), Some(&Kernel::Portable));
         assert!(Kernel::active().supported());
     }

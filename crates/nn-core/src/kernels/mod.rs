@@ -94,7 +94,7 @@ pub fn gemm<T: Float>(
         "kernels::gemm: C is too short"
     );
     #[cfg(target_arch = "x86_64")]
-    if kernel == Kernel::Avx2 && TypeId::of::<T>() == TypeId::of::<f32>() && avx2::available() {
+    if simd::<T>(kernel) {
         // SAFETY: T is f32 (checked just above), so the slices can be viewed as
         // f32 slices of the same length.
         let (ad, bd, c) = unsafe {
@@ -114,9 +114,15 @@ pub fn gemm<T: Float>(
             rows: b.rows,
             col_stride: 1,
         };
-        // SAFETY: the CPU has AVX2 and FMA (checked), and every element the
+        // SAFETY: the CPU runs `kernel` (checked by `simd`), and every element the
         // operands address was bounds-checked above.
-        unsafe { avx2::gemm((m, n, k), a, b, c, ldc, accumulate) };
+        unsafe {
+            if kernel == Kernel::Avx512 {
+                avx512::gemm((m, n, k), a, b, c, ldc, accumulate);
+            } else {
+                avx2::gemm((m, n, k), a, b, c, ldc, accumulate);
+            }
+        }
         return;
     }
     portable((m, n, k), a, b, c, ldc, accumulate);
@@ -205,7 +211,7 @@ pub fn gemm_nt<T: Float>(
         "kernels::gemm_nt: C is too short"
     );
     #[cfg(target_arch = "x86_64")]
-    if kernel == Kernel::Avx2 && TypeId::of::<T>() == TypeId::of::<f32>() && avx2::available() {
+    if simd::<T>(kernel) {
         // SAFETY: T is f32 (checked just above), so the slices can be viewed as
         // f32 slices of the same length.
         let (ad, bd, c) = unsafe {
@@ -225,9 +231,15 @@ pub fn gemm_nt<T: Float>(
             rows: b.rows,
             seg_stride: b.seg_stride,
         };
-        // SAFETY: the CPU has AVX2 and FMA (checked), and every element the
+        // SAFETY: the CPU runs `kernel` (checked by `simd`), and every element the
         // operands address was bounds-checked above.
-        unsafe { avx2::gemm_nt((m, n), runs, a, b, c, ldc, accumulate) };
+        unsafe {
+            if kernel == Kernel::Avx512 {
+                avx512::gemm_nt((m, n), runs, a, b, c, ldc, accumulate);
+            } else {
+                avx2::gemm_nt((m, n), runs, a, b, c, ldc, accumulate);
+            }
+        }
         return;
     }
     portable_nt((m, n), runs, a, b, c, ldc, accumulate);
@@ -283,7 +295,7 @@ pub fn transpose<T: Float>(
     );
     let (mut rows_done, mut cols_done) = (0, 0);
     #[cfg(target_arch = "x86_64")]
-    if kernel == Kernel::Avx2 && TypeId::of::<T>() == TypeId::of::<f32>() && avx2::available() {
+    if simd::<T>(kernel) {
         // SAFETY: T is f32 (checked), so the slices can be viewed as f32
         // slices of the same length.
         let (s32, d32) = unsafe {
@@ -292,7 +304,8 @@ pub fn transpose<T: Float>(
                 &mut *(dst as *mut [T] as *mut [f32]),
             )
         };
-        // SAFETY: the CPU has AVX2 (checked); the blocks lie inside both
+        // SAFETY: the CPU has AVX2 (checked by `simd`: every SIMD kernel's CPU
+        // has it); the blocks lie inside both
         // slices (checked above).
         unsafe { avx2::transpose_blocks(s32, ss, (rows, cols), d32, ds) };
         (rows_done, cols_done) = (rows / 8 * 8, cols / 8 * 8);
@@ -311,8 +324,17 @@ pub fn strided_rows(start: usize, count: usize, stride: usize) -> Vec<usize> {
     (0..count).map(|i| start + i * stride).collect()
 }
 
+/// Whether `kernel` is a SIMD kernel this CPU runs and `T` is f32: the
+/// condition for the `unsafe` paths below. (Every AVX-512 CPU has AVX2,
+/// and the AVX-512 kernel transposes with AVX2.)
+fn simd<T: 'static>(kernel: Kernel) -> bool {
+    TypeId::of::<T>() == TypeId::of::<f32>() && kernel != Kernel::Portable && kernel.supported()
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod tiles;
 
 #[cfg(test)]
