@@ -5,9 +5,8 @@ use nn_core::{init::Init, rng::Rng, Float, Param, ParamKind, Parameters, Recycle
 use nn_layers::{reconcile, Built, Error, Layer, LayerConfig, LayerSpec, Mode, Result};
 use rayon::prelude::*;
 
-use crate::im2col::{col2im_sample, im2col_sample};
+use crate::conv_plan::{InputGradient, Plan, WeightGradient};
 use crate::Geometry;
-use nn_core::kernels::{self, strided_rows, Kernel, Operand, Segmented};
 
 /// The settings of a [`Convolution`] layer:
 /// `{ kind = "conv", channels = 1, filters = 30, kernel = [5, 5], stride = 1, pad = 0, init = "he" }`.
@@ -124,15 +123,14 @@ const GRAD_GROUPS: usize = 8;
 /// backward, with G = ∂L/∂out: ∂L/∂W = Σₙ G·colᵀ, ∂L/∂b = Σ G, and
 /// ∂L/∂x = col2im(Wᵀ·G).
 ///
-/// **How it is computed.** With stride 1 (every layer of the book's networks)
-/// the unrolled matrix is never built: each sample is padded once, and row
-/// (c, i, j) of col is read straight out of the padded image, the outputs
-/// being computed on the padded width and the extra columns dropped
-/// ("implicit GEMM"). ∂L/∂x is then the same kind of convolution of the padded
-/// gradient with the filters flipped and transposed, so col2im is not needed
-/// either. Other strides build col per sample, in a buffer that stays in cache. Samples run in parallel; every
-/// buffer a sample needs fits in the core's cache. See `nn_core::kernels` for
-/// the product itself.
+/// **How it is computed** (`conv_plan.rs`, which documents the choices
+/// once). With stride 1 (every layer of the book's networks) col is never
+/// built: row (c, i, j) of it is read straight out of the padded sample
+/// ("implicit GEMM"), and ∂L/∂x is a convolution of the padded gradient with
+/// the filters flipped, so col2im is not needed either. Other strides build
+/// col per sample, in a buffer that stays in cache. ∂L/∂W takes whichever of
+/// two products a cost model finds cheaper. Samples run in parallel; the
+/// products are `nn_core::kernels`.
 ///
 /// When the layer is the first of its network (its ∂L/∂x is never used),
 /// [`Layer::backward_params_only`] skips that part. Input (N, C, H, W), or
@@ -163,91 +161,6 @@ struct Cache<T> {
     x: Tensor<T>,
 }
 
-/// The sizes of one sample's products, and the row offsets that read the
-/// unrolled matrix out of the padded image (stride 1) or out of an explicit
-/// col (other strides).
-struct Plan {
-    /// C·FH·FW.
-    k: usize,
-    /// Positions computed per sample: OH·(W + 2P) implicitly, OH·OW explicitly.
-    positions: usize,
-    /// Length of one row of the computed output (W + 2P, or OW).
-    row_len: usize,
-    /// Offset of row (c, i, j) of the unrolled matrix in the padded image (or col).
-    col_rows: Vec<usize>,
-    /// One padded sample, plus slack for the last rows' dropped columns.
-    padded_len: usize,
-    implicit: bool,
-}
-
-impl Plan {
-    /// Implicit for every stride-1 layer: building the unrolled matrix was
-    /// measured slower even where the implicit grid drops 20% of its columns
-    /// (DeepConvNet's 8×8 layers: 7.0 ms against 4.2 ms forward, 2 threads).
-    fn new(g: &Geometry) -> Plan {
-        let k = g.patch_len();
-        if g.stride == 1 {
-            let (hp, wp) = (g.height + 2 * g.pad, g.width + 2 * g.pad);
-            let col_rows = (0..g.channels)
-                .flat_map(|c| {
-                    (0..g.kernel_h)
-                        .flat_map(move |i| (0..g.kernel_w).map(move |j| c * hp * wp + i * wp + j))
-                })
-                .collect();
-            Plan {
-                k,
-                positions: g.out_h * wp,
-                row_len: wp,
-                col_rows,
-                padded_len: g.channels * hp * wp + g.kernel_w,
-                implicit: true,
-            }
-        } else {
-            Plan {
-                k,
-                positions: g.positions(),
-                row_len: g.out_w,
-                col_rows: strided_rows(0, k, g.positions()),
-                padded_len: k * g.positions(),
-                implicit: false,
-            }
-        }
-    }
-
-    /// Writes the sample's "col" source into `buf`: the zero-padded image
-    /// (implicit) or the unrolled matrix (explicit).
-    fn prepare<T: Float>(&self, g: &Geometry, x: &[T], buf: &mut [T]) {
-        if self.implicit {
-            pad_image(x, [g.channels, g.height, g.width], g.pad, g.pad, buf);
-        } else {
-            im2col_sample(g, x, buf);
-        }
-    }
-}
-
-/// Copies `x` (C × H × W) into `out` with `ph` zero rows above and below and
-/// `pw` zero columns on each side; whatever follows the padded image in `out`
-/// is zeroed too. Only the border is written with zeros.
-fn pad_image<T: Float>(x: &[T], [c, h, w]: [usize; 3], ph: usize, pw: usize, out: &mut [T]) {
-    let (hp, wp) = (h + 2 * ph, w + 2 * pw);
-    let zero = T::zero();
-    for (ch, plane) in out.chunks_exact_mut(hp * wp).take(c).enumerate() {
-        plane[..ph * wp + pw].fill(zero);
-        for y in 0..h {
-            let row = &mut plane[(y + ph) * wp..][..wp];
-            row[pw..pw + w].copy_from_slice(&x[(ch * h + y) * w..][..w]);
-            // The right border of this row and the left border of the next.
-            let next = (y + ph) * wp + pw + w;
-            let end = if y + 1 < h { next + 2 * pw } else { hp * wp };
-            plane[next..end].fill(zero);
-        }
-        if h == 0 {
-            plane.fill(zero);
-        }
-    }
-    out[c * hp * wp..].fill(zero);
-}
-
 impl<T: Float> Convolution<T> {
     /// A convolution with the given filters (FN, C, FH, FW), bias (FN,),
     /// stride and padding.
@@ -271,7 +184,7 @@ impl<T: Float> Convolution<T> {
             dweight: Array4::zeros(weight.raw_dim()),
             dbias: Array1::zeros(fnum),
             weight: weight.as_standard_layout().into_owned(),
-            bias,
+            bias: bias.as_standard_layout().into_owned(),
             has_grad: false,
             stride,
             pad,
@@ -347,59 +260,16 @@ impl<T: Float> Convolution<T> {
             self.stride,
             self.pad,
         )?;
-        let plan = Plan::new(&g);
-        let p_out = g.positions();
-        let weights = self.weight.as_slice().expect("kept in standard layout");
-        let a_rows = strided_rows(0, fnum, plan.k);
-        let bias = &self.bias;
+        let plan = Plan::new(&g, fnum);
+        let weight = self.weight.as_slice().expect("kept in standard layout");
+        let params = (weight, self.bias.as_slice().expect("one-dimensional"));
         // Every element is written below (compaction of the computed rows).
-        let mut out = self.spare.for_output_overwrite(n * fnum * p_out);
-        out.par_chunks_exact_mut(fnum * p_out)
+        let mut out = self.spare.for_output_overwrite(n * fnum * g.positions());
+        out.par_chunks_exact_mut(fnum * g.positions())
             .zip(xs.par_chunks_exact(g.input_len()))
             .for_each_init(
-                || {
-                    (
-                        vec![T::zero(); plan.padded_len],
-                        vec![T::zero(); fnum * plan.positions],
-                    )
-                },
-                |(src, computed), (out_s, x_s)| {
-                    plan.prepare(&g, x_s, src);
-                    let a = Operand {
-                        data: weights,
-                        rows: &a_rows,
-                        col_stride: 1,
-                    };
-                    let b = Operand {
-                        data: &src[..],
-                        rows: &plan.col_rows,
-                        col_stride: 1,
-                    };
-                    kernels::gemm(
-                        Kernel::active(),
-                        (fnum, plan.positions, plan.k),
-                        a,
-                        b,
-                        computed,
-                        plan.positions,
-                        false,
-                    );
-                    // Keep the valid columns of each computed row, adding the bias.
-                    for ((dst, src), &b) in out_s
-                        .chunks_exact_mut(p_out)
-                        .zip(computed.chunks_exact(plan.positions))
-                        .zip(bias)
-                    {
-                        for (d, s) in dst
-                            .chunks_exact_mut(g.out_w)
-                            .zip(src.chunks_exact(plan.row_len))
-                        {
-                            for (d, &s) in d.iter_mut().zip(s) {
-                                *d = s + b;
-                            }
-                        }
-                    }
-                },
+                || plan.forward_scratch(),
+                |scratch, (out_s, x_s)| plan.forward_sample(&g, params, x_s, out_s, scratch),
             );
         let shape: Vec<usize> = if single {
             vec![fnum, g.out_h, g.out_w]
@@ -431,23 +301,19 @@ impl<T: Float> Convolution<T> {
         let dout = nn_core::into_standard(dout);
         let grads = dout.as_slice().expect("standard layout is contiguous");
         let x = cache.x.as_slice().expect("cached in standard layout");
-        let plan = Plan::new(&g);
+        let plan = Plan::new(&g, fnum);
         let (k, p_out) = (plan.k, g.positions());
-        // ∂L/∂x by the transposed convolution (implicit) when the stride is 1
-        // and the padding leaves FH − 1 − P ≥ 0; by col2im otherwise.
-        let transposed = need_dx && plan.implicit && g.pad < g.kernel_h && g.pad < g.kernel_w;
-        let flipped = transposed.then(|| flip_filters(&self.weight));
-        let dx_plan = transposed.then(|| TransposedPlan::new(&g, fnum));
-        let w_t = (need_dx && !transposed)
-            .then(|| transpose(self.weight.as_slice().expect("standard"), fnum, k));
+        let weight = self.weight.as_slice().expect("kept in standard layout");
+        let dw_path = WeightGradient::choose(&g, &plan);
+        let dx_path = need_dx.then(|| InputGradient::choose(&g, &plan, weight));
         let mut dx = if need_dx {
             self.spare.for_input_grad(n * g.input_len())
         } else {
             Vec::new()
         };
 
-        // Each of GRAD_GROUPS fixed groups of samples: ∂L/∂W (FN × K) and
-        // ∂L/∂b partial sums, and ∂L/∂x of its samples; partials added in order.
+        // Each of GRAD_GROUPS fixed groups of samples: ∂L/∂W and ∂L/∂b
+        // partial sums, and ∂L/∂x of its samples; partials added in order.
         let per = n.div_ceil(GRAD_GROUPS.min(n).max(1)).max(1);
         let groups = n.div_ceil(per);
         let dx_groups: Vec<Option<&mut [T]>> = if need_dx {
@@ -455,118 +321,26 @@ impl<T: Float> Convolution<T> {
         } else {
             (0..groups).map(|_| None).collect()
         };
-        // G's rows (one per filter) and col's rows, both read as OH runs of
-        // OW: G's runs are OW apart, col's a padded (or unrolled) row apart.
-        let g_rows = strided_rows(0, fnum, p_out);
-        let gt_rows = strided_rows(0, plan.positions, fnum);
-        let via_gt = dw_via_transposed_gradient(&g, fnum, &plan);
         let partials: Vec<(Vec<T>, Vec<T>)> = dx_groups
             .into_par_iter()
             .enumerate()
             .map(|(group, mut dx_group)| {
-                // ∂L/∂W (FN × K), or its transpose (K × FN) when `via_gt`.
                 let mut dw = vec![T::zero(); fnum * k];
                 let mut db = vec![T::zero(); fnum];
                 let mut src = vec![T::zero(); plan.padded_len];
-                // Gᵀ on the computed grid; the dropped positions stay zero.
-                let mut gt = if via_gt {
-                    vec![T::zero(); plan.positions * fnum]
-                } else {
-                    Vec::new()
-                };
+                let mut gt = dw_path.scratch(&plan);
                 let mut work = Vec::new();
-                for s in group * per..((group + 1) * per).min(n) {
+                let first = group * per;
+                for s in first..(first + per).min(n) {
                     let g_s = &grads[s * fnum * p_out..][..fnum * p_out];
                     plan.prepare(&g, &x[s * g.input_len()..][..g.input_len()], &mut src);
                     for (b, row) in db.iter_mut().zip(g_s.chunks_exact(p_out)) {
                         *b += nn_core::sum(row);
                     }
-                    if via_gt {
-                        for oh in 0..g.out_h {
-                            kernels::transpose(
-                                Kernel::active(),
-                                &g_s[oh * g.out_w..],
-                                p_out,
-                                (fnum, g.out_w),
-                                &mut gt[oh * plan.row_len * fnum..],
-                                fnum,
-                            );
-                        }
-                        let a = Operand {
-                            data: &src[..],
-                            rows: &plan.col_rows,
-                            col_stride: 1,
-                        };
-                        let b = Operand {
-                            data: &gt[..],
-                            rows: &gt_rows,
-                            col_stride: 1,
-                        };
-                        kernels::gemm(
-                            Kernel::active(),
-                            (k, fnum, plan.positions),
-                            a,
-                            b,
-                            &mut dw,
-                            fnum,
-                            true,
-                        );
-                    } else {
-                        let a = Segmented {
-                            data: g_s,
-                            rows: &g_rows,
-                            seg_stride: g.out_w,
-                        };
-                        let b = Segmented {
-                            data: &src[..],
-                            rows: &plan.col_rows,
-                            seg_stride: plan.row_len,
-                        };
-                        kernels::gemm_nt(
-                            Kernel::active(),
-                            (fnum, k),
-                            (g.out_h, g.out_w),
-                            a,
-                            b,
-                            &mut dw,
-                            k,
-                            true,
-                        );
-                    }
-
-                    if let Some(dx_group) = dx_group.as_mut() {
-                        let dx_s =
-                            &mut dx_group[(s - group * per) * g.input_len()..][..g.input_len()];
-                        if let (Some(wf), Some(tp)) = (flipped.as_ref(), dx_plan.as_ref()) {
-                            tp.run(&g, wf, g_s, dx_s, &mut work);
-                        } else {
-                            let w_t = w_t
-                                .as_ref()
-                                .expect("computed when dx is needed without the transposed path");
-                            work.resize(k * p_out, T::zero());
-                            let a_rows = strided_rows(0, k, fnum);
-                            let a = Operand {
-                                data: &w_t[..],
-                                rows: &a_rows,
-                                col_stride: 1,
-                            };
-                            let b_rows = strided_rows(0, fnum, p_out);
-                            let b = Operand {
-                                data: g_s,
-                                rows: &b_rows,
-                                col_stride: 1,
-                            };
-                            kernels::gemm(
-                                Kernel::active(),
-                                (k, p_out, fnum),
-                                a,
-                                b,
-                                &mut work,
-                                p_out,
-                                false,
-                            );
-                            col2im_sample(&g, &work, dx_s);
-                        }
+                    dw_path.add_sample(&g, &plan, (g_s, &src), &mut gt, &mut dw);
+                    if let (Some(path), Some(dx_group)) = (&dx_path, dx_group.as_mut()) {
+                        let dx_s = &mut dx_group[(s - first) * g.input_len()..][..g.input_len()];
+                        path.sample(&g, g_s, dx_s, &mut work);
                     }
                 }
                 (dw, db)
@@ -579,9 +353,7 @@ impl<T: Float> Convolution<T> {
             dw.iter_mut().zip(pw).for_each(|(a, &b)| *a += b);
             db.iter_mut().zip(pb).for_each(|(a, &b)| *a += b);
         }
-        if via_gt {
-            dw = transpose(&dw, k, fnum);
-        }
+        let dw = dw_path.in_filter_layout(dw, &plan);
         self.dweight =
             Array4::from_shape_vec(self.weight.raw_dim(), dw).expect("FN × C·FH·FW elements");
         self.dbias = db;
@@ -598,122 +370,6 @@ impl<T: Float> Convolution<T> {
         Ok(Some(
             Tensor::from_shape_vec(IxDyn(&shape), dx).expect("N·C·H·W elements"),
         ))
-    }
-}
-
-/// Whether ∂L/∂W is computed as col·Gᵀ (G transposed per sample, then the
-/// broadcast kernel [`kernels::gemm`] in 6 × 16 tiles of (K, FN) over
-/// the computed grid) rather than as G·colᵀ read in runs of OW
-/// ([`kernels::gemm_nt`], 2 × 5 tiles of (FN, K), one horizontal sum per
-/// weight). A cost model of lanes computed, where a run costs one vector
-/// more than its length and each sum one vector, picks the cheaper.
-/// Measured (backward at batch 100, 1 thread, ms, runs/transposed):
-/// SimpleConvNet's 1→30 5×5 layer 2.0–2.4 / 4.8–5.2, DeepConvNet's 16→16
-/// on 28×28 16.0–17.8 / 14.5–15.1, its 64→64 on 8×8 25.4–28.2 / 17.6–18.6;
-/// the model picks the faster in each.
-fn dw_via_transposed_gradient(g: &Geometry, fnum: usize, plan: &Plan) -> bool {
-    let k = plan.k;
-    let runs = fnum.next_multiple_of(2)
-        * k.next_multiple_of(5)
-        * (g.out_h * (g.out_w.next_multiple_of(8) + 8) + 8);
-    let transposed = k.next_multiple_of(6) * fnum.next_multiple_of(16) * plan.positions;
-    transposed < runs
-}
-
-/// The (cols × rows) transpose of a row-major (rows × cols) matrix.
-fn transpose<T: Float>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
-    let mut t = vec![T::zero(); rows * cols];
-    kernels::transpose(Kernel::active(), m, cols, (rows, cols), &mut t, rows);
-    t
-}
-
-/// The filters of the transposed convolution, `W'[c][f][i][j] =
-/// W[f][c][FH − 1 − i][FW − 1 − j]`, as a (C × FN·FH·FW) row-major matrix.
-fn flip_filters<T: Float>(w: &Array4<T>) -> Vec<T> {
-    let (fnum, c, fh, fw) = w.dim();
-    let mut out = Vec::with_capacity(w.len());
-    for ch in 0..c {
-        for f in 0..fnum {
-            for i in 0..fh {
-                for j in 0..fw {
-                    out.push(w[[f, ch, fh - 1 - i, fw - 1 - j]]);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// ∂L/∂x of a stride-1 convolution as a convolution of G, padded by
-/// FH − 1 − P (and FW − 1 − P), with the flipped filters: its output is
-/// exactly H × W.
-struct TransposedPlan {
-    /// Padding of G.
-    qh: usize,
-    qw: usize,
-    /// Width of padded G, the computed row length.
-    wq: usize,
-    /// Row (f, i, j) of the implicit unrolled matrix of padded G.
-    rows: Vec<usize>,
-    padded_len: usize,
-}
-
-impl TransposedPlan {
-    fn new(g: &Geometry, fnum: usize) -> TransposedPlan {
-        let (qh, qw) = (g.kernel_h - 1 - g.pad, g.kernel_w - 1 - g.pad);
-        let (hq, wq) = (g.out_h + 2 * qh, g.out_w + 2 * qw);
-        let rows = (0..fnum)
-            .flat_map(|f| {
-                (0..g.kernel_h)
-                    .flat_map(move |i| (0..g.kernel_w).map(move |j| f * hq * wq + i * wq + j))
-            })
-            .collect();
-        TransposedPlan {
-            qh,
-            qw,
-            wq,
-            rows,
-            padded_len: fnum * hq * wq + g.kernel_w,
-        }
-    }
-
-    /// dx (C × H × W) of one sample from its gradient G (FN × OH × OW).
-    fn run<T: Float>(
-        &self,
-        g: &Geometry,
-        flipped: &[T],
-        g_s: &[T],
-        dx: &mut [T],
-        work: &mut Vec<T>,
-    ) {
-        let fnum = self.rows.len() / (g.kernel_h * g.kernel_w);
-        let computed = g.height * self.wq;
-        work.resize(self.padded_len + g.channels * computed, T::zero());
-        let (padded, out) = work.split_at_mut(self.padded_len);
-        pad_image(g_s, [fnum, g.out_h, g.out_w], self.qh, self.qw, padded);
-        let a_rows = strided_rows(0, g.channels, self.rows.len());
-        let a = Operand {
-            data: flipped,
-            rows: &a_rows,
-            col_stride: 1,
-        };
-        let b = Operand {
-            data: &padded[..],
-            rows: &self.rows,
-            col_stride: 1,
-        };
-        kernels::gemm(
-            Kernel::active(),
-            (g.channels, computed, self.rows.len()),
-            a,
-            b,
-            out,
-            computed,
-            false,
-        );
-        for (dst, src) in dx.chunks_exact_mut(g.width).zip(out.chunks_exact(self.wq)) {
-            dst.copy_from_slice(&src[..g.width]);
-        }
     }
 }
 
@@ -827,32 +483,5 @@ mod tests {
             )
             .unwrap_err();
         assert!(err.to_string().contains("(4, 5, 4)"), "{err}");
-    }
-
-    /// The weight-gradient product each of the book's layers gets: the runs
-    /// for SimpleConvNet's, the transposed gradient for DeepConvNet's (the
-    /// faster of the two in each case, as measured in the doc comment of
-    /// `dw_via_transposed_gradient`). Both paths are checked against
-    /// numerical gradients in `tests/gradient_checks.rs`.
-    #[test]
-    fn each_book_layer_gets_its_faster_weight_gradient() {
-        let via = |c, fnum, side, k, pad| {
-            let g = Geometry::new("test", [c, side, side], [k, k], 1, pad).unwrap();
-            dw_via_transposed_gradient(&g, fnum, &Plan::new(&g))
-        };
-        assert!(!via(1, 30, 28, 5, 0), "SimpleConvNet 1→30 5×5");
-        for (c, fnum, side, pad) in [
-            (1, 16, 28, 1),
-            (16, 16, 28, 1),
-            (16, 32, 14, 1),
-            (32, 32, 14, 2),
-            (32, 64, 8, 1),
-            (64, 64, 8, 1),
-        ] {
-            assert!(
-                via(c, fnum, side, 3, pad),
-                "DeepConvNet {c}→{fnum} on {side}×{side}"
-            );
-        }
     }
 }

@@ -27,11 +27,13 @@
 //! # Ok::<(), nn_layers::Error>(())
 //! ```
 
+mod conv_plan;
 mod convolution;
 mod deep_conv_net;
 mod geometry;
 mod im2col;
 
+mod pool_planes;
 mod pooling;
 mod simple_conv_net;
 

@@ -5,6 +5,9 @@ use nn_core::{Float, Parameters, Recycler, Shape, Tensor};
 use nn_layers::{Built, Error, Layer, LayerConfig, LayerSpec, Mode, Plan, Result};
 use rayon::prelude::*;
 
+use crate::pool_planes::{
+    average_plane, is_2x2, max_plane, unpool_average_plane, unpool_max_plane,
+};
 use crate::Geometry;
 
 /// The settings of a [`Pooling`] layer:
@@ -191,81 +194,6 @@ impl<T: Float> Pooling<T> {
     }
 }
 
-/// 2×2 max pooling with stride 2: each output from its four pixels through
-/// a comparison tree (depth 2, not a chain of 4), branch-free; strict `>`
-/// keeps the first maximum in row-major order, as the general path does. The
-/// winner is recorded as its position in the window: 0, 1 (top row), 2, 3.
-/// Whether `v` takes the place of the window's maximum so far, `cur`: when
-/// larger, or when it is NaN and `cur` is not, so that a NaN in a window
-/// gives NaN, as in PyTorch, on every path.
-#[inline]
-#[allow(clippy::eq_op)] // x != x is the branch-free NaN test
-fn beats<T: Float>(v: T, cur: T) -> bool {
-    v > cur || (v != v && cur == cur)
-}
-
-fn max_pool_2x2<T: Float>(
-    src: &[T],
-    w: usize,
-    out_h: usize,
-    out_w: usize,
-    dst: &mut [T],
-    arg: &mut [u32],
-) {
-    for oh in 0..out_h {
-        let top = &src[2 * oh * w..][..2 * out_w];
-        let bottom = &src[(2 * oh + 1) * w..][..2 * out_w];
-        let (d, a) = (
-            &mut dst[oh * out_w..][..out_w],
-            &mut arg[oh * out_w..][..out_w],
-        );
-        for (((d, a), t), b) in d
-            .iter_mut()
-            .zip(a)
-            .zip(top.chunks_exact(2))
-            .zip(bottom.chunks_exact(2))
-        {
-            let right_top = beats(t[1], t[0]);
-            let m_top = if right_top { t[1] } else { t[0] };
-            let right_bottom = beats(b[1], b[0]);
-            let m_bottom = if right_bottom { b[1] } else { b[0] };
-            let lower = beats(m_bottom, m_top);
-            *d = if lower { m_bottom } else { m_top };
-            let right = if lower { right_bottom } else { right_top };
-            *a = 2 * u32::from(lower) + u32::from(right);
-        }
-    }
-}
-
-/// The backward pass of [`max_pool_2x2`] for one plane: writes every pixel,
-/// the window's winner receiving the gradient and the other three zero.
-fn unpool_2x2<T: Float>(dst: &mut [T], w: usize, h: usize, out_w: usize, g_out: &[T], arg: &[u32]) {
-    let zero = T::zero();
-    for (oh, (grads, wins)) in g_out
-        .chunks_exact(out_w)
-        .zip(arg.chunks_exact(out_w))
-        .enumerate()
-    {
-        let (top, bottom) = dst[2 * oh * w..][..2 * w].split_at_mut(w);
-        for (((t, b), &d), &win) in top
-            .chunks_exact_mut(2)
-            .zip(bottom.chunks_exact_mut(2))
-            .zip(grads)
-            .zip(wins)
-        {
-            t[0] = if win == 0 { d } else { zero };
-            t[1] = if win == 1 { d } else { zero };
-            b[0] = if win == 2 { d } else { zero };
-            b[1] = if win == 3 { d } else { zero };
-        }
-        // An odd width leaves the last column outside every window.
-        top[2 * out_w..].fill(zero);
-        bottom[2 * out_w..].fill(zero);
-    }
-    // An odd height leaves the last row outside every window.
-    dst[2 * (g_out.len() / out_w.max(1)) * w..h * w].fill(zero);
-}
-
 impl<T: Float> Parameters<T> for Pooling<T> {
     fn visit_params(&mut self, _: &mut dyn FnMut(nn_core::Param<'_, T>)) {}
 }
@@ -303,76 +231,26 @@ impl<T: Float> Layer<T> for Pooling<T> {
             self.stride,
             self.pad,
         )?;
-        let [ph, pw] = self.window;
-        let (stride, pad, kind) = (self.stride, self.pad, self.kind);
-        let (plane, out_plane) = (h * w, g.positions());
+        let (plane, out_plane) = ((h * w).max(1), g.positions().max(1));
         let x_owned = nn_core::into_standard(x);
         let x = x_owned.as_slice().expect("standard layout is contiguous");
         // Every path below writes every output.
-        let mut out = self.spare.for_output_overwrite(n * c * out_plane);
+        let mut out = self.spare.for_output_overwrite(n * c * g.positions());
         let mut argmax = self.cache.take().map(|c| c.argmax).unwrap_or_default();
-        argmax.resize(if kind == PoolKind::Max { out.len() } else { 0 }, 0);
-        let scale = T::cast(1.0 / (ph * pw) as f64);
-        // Window offsets (i, j) outside, output positions inside: each pass
-        // reads one shifted, strided view of the plane. Visiting offsets in
-        // row-major order with a strict `>` keeps the first maximum.
-        let pool_plane = |src: &[T], dst: &mut [T], arg: &mut [u32]| {
-            if kind == PoolKind::Max && (ph, pw, stride, pad) == (2, 2, 2, 0) {
-                max_pool_2x2(src, w, g.out_h, g.out_w, dst, arg);
-                return;
+        match self.kind {
+            PoolKind::Max => {
+                argmax.resize(out.len(), 0);
+                out.par_chunks_exact_mut(out_plane)
+                    .zip(argmax.par_chunks_exact_mut(out_plane))
+                    .zip(x.par_chunks_exact(plane))
+                    .for_each(|((dst, arg), src)| max_plane(&g, src, dst, arg));
             }
-            match kind {
-                PoolKind::Max => dst.fill(T::neg_infinity()),
-                PoolKind::Average => dst.fill(T::zero()),
+            PoolKind::Average => {
+                argmax.clear();
+                out.par_chunks_exact_mut(out_plane)
+                    .zip(x.par_chunks_exact(plane))
+                    .for_each(|(dst, src)| average_plane(&g, src, dst));
             }
-            for i in 0..ph {
-                for j in 0..pw {
-                    let cols = g.valid_cols(j);
-                    for oh in g.valid_rows(i) {
-                        let y = oh * stride + i - pad;
-                        let x0 = cols.start * stride + j - pad;
-                        let base = y * w + x0;
-                        let out0 = oh * g.out_w + cols.start;
-                        let len = cols.len();
-                        match kind {
-                            PoolKind::Max => {
-                                let (d, a) =
-                                    (&mut dst[out0..out0 + len], &mut arg[out0..out0 + len]);
-                                for k in 0..len {
-                                    // Branch-free (which of four random values is the
-                                    // largest is unpredictable): a max, and the index
-                                    // chosen by an all-ones or all-zeros mask.
-                                    let at = (base + k * stride) as u32;
-                                    let v = src[at as usize];
-                                    let wins = beats(v, d[k]);
-                                    let mask = u32::from(wins).wrapping_neg();
-                                    d[k] = if wins { v } else { d[k] };
-                                    a[k] = (at & mask) | (a[k] & !mask);
-                                }
-                            }
-                            PoolKind::Average => {
-                                let d = &mut dst[out0..out0 + len];
-                                for k in 0..len {
-                                    d[k] += src[base + k * stride];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if kind == PoolKind::Average {
-                dst.iter_mut().for_each(|d| *d *= scale);
-            }
-        };
-        if kind == PoolKind::Max {
-            out.par_chunks_exact_mut(out_plane.max(1))
-                .zip(argmax.par_chunks_exact_mut(out_plane.max(1)))
-                .zip(x.par_chunks_exact(plane.max(1)))
-                .for_each(|((dst, arg), src)| pool_plane(src, dst, arg));
-        } else {
-            out.par_chunks_exact_mut(out_plane.max(1))
-                .zip(x.par_chunks_exact(plane.max(1)))
-                .for_each(|(dst, src)| pool_plane(src, dst, &mut []));
         }
         self.cache = (mode == Mode::Train).then_some(Cache {
             geometry: g,
@@ -399,63 +277,35 @@ impl<T: Float> Layer<T> for Pooling<T> {
                 expected: Shape::from(expected),
             });
         }
-        let [ph, pw] = self.window;
-        let (w, stride, pad) = (g.width, self.stride, self.pad);
-        let (plane, out_plane) = (g.height * w, g.positions());
+        let (plane, out_plane) = (g.height * g.width, g.positions().max(1));
         let dout_owned = nn_core::into_standard(dout);
         let dout = dout_owned
             .as_slice()
             .expect("standard layout is contiguous");
-        let windows_2x2 = self.kind == PoolKind::Max && (ph, pw, stride, pad) == (2, 2, 2, 0);
-        let mut dx = if windows_2x2 {
-            // Every pixel is written below (each window's four, then the
-            // uncovered last row or column of an odd-sized image).
-            self.spare
-                .for_input_grad_overwrite(cache.batch * g.channels * plane)
+        let len = cache.batch * g.channels * plane;
+        let mut dx = if self.kind == PoolKind::Max && is_2x2(&g) {
+            // Every pixel is written (each window's four, then the uncovered
+            // last row or column of an odd-sized image).
+            self.spare.for_input_grad_overwrite(len)
         } else {
-            self.spare.for_input_grad(cache.batch * g.channels * plane)
+            self.spare.for_input_grad(len)
         };
-        let scale = T::cast(1.0 / (ph * pw) as f64);
+        let planes = dx
+            .par_chunks_exact_mut(plane.max(1))
+            .zip(dout.par_chunks_exact(out_plane));
         match self.kind {
-            PoolKind::Max if windows_2x2 => dx
-                .par_chunks_exact_mut(plane.max(1))
-                .zip(dout.par_chunks_exact(out_plane.max(1)))
-                .zip(cache.argmax.par_chunks_exact(out_plane.max(1)))
-                .for_each(|((dst, g_out), arg)| unpool_2x2(dst, w, g.height, g.out_w, g_out, arg)),
-            PoolKind::Max => dx
-                .par_chunks_exact_mut(plane.max(1))
-                .zip(dout.par_chunks_exact(out_plane.max(1)))
-                .zip(cache.argmax.par_chunks_exact(out_plane.max(1)))
-                .for_each(|((dst, g_out), arg)| {
-                    for (&d, &at) in g_out.iter().zip(arg) {
-                        dst[at as usize] += d;
-                    }
-                }),
-            PoolKind::Average => dx
-                .par_chunks_exact_mut(plane.max(1))
-                .zip(dout.par_chunks_exact(out_plane.max(1)))
-                .for_each(|(dst, g_out)| {
-                    for i in 0..ph {
-                        for j in 0..pw {
-                            let cols = g.valid_cols(j);
-                            for oh in g.valid_rows(i) {
-                                let y = oh * stride + i - pad;
-                                let x0 = cols.start * stride + j - pad;
-                                let row = &g_out[oh * g.out_w..][cols.clone()];
-                                for (d, &v) in dst[y * w + x0..].iter_mut().step_by(stride).zip(row)
-                                {
-                                    *d += v * scale;
-                                }
-                            }
-                        }
-                    }
-                }),
+            PoolKind::Max => planes
+                .zip(cache.argmax.par_chunks_exact(out_plane))
+                .for_each(|((dst, grad), arg)| unpool_max_plane(&g, dst, grad, arg)),
+            PoolKind::Average => {
+                planes.for_each(|(dst, grad)| unpool_average_plane(&g, dst, grad));
+            }
         }
         self.spare.keep_grad(dout_owned);
         let shape: Vec<usize> = if cache.single {
-            vec![g.channels, g.height, w]
+            vec![g.channels, g.height, g.width]
         } else {
-            vec![cache.batch, g.channels, g.height, w]
+            vec![cache.batch, g.channels, g.height, g.width]
         };
         Ok(Tensor::from_shape_vec(IxDyn(&shape), dx).expect("N·C·H·W elements"))
     }
