@@ -21,6 +21,8 @@ Commands:
   ci             everything CI checks, cheapest first: fmt, clippy, doc, test
   lint           cargo fmt --check and cargo clippy -D warnings
   test [ARGS]    cargo test --workspace [ARGS]
+  examples       build the examples as the tests are built and run them (custom_cnn,
+                 fashion_schedule, nn train + inference, figures)
   bench [FILTER] run the criterion benches in benches/ (FILTER: a regex over bench
                  ids such as `two_layer_net`) and print one line per bench
   compare [--rounds N] [--seconds S] [--python PATH] [--no-memory]
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         "ci" => step::run_all("ci", &ci_steps()),
         "lint" => step::run_all("lint", &lint_steps()),
         "test" => step::run_all("test", &[test_step(rest)]),
+        "examples" => step::run_all("examples", &example_steps()),
         "bench" => bench::run(rest.first().map(String::as_str)),
         "reproduce" => reproduce::run(rest),
         "compare" => compare::run(rest),
@@ -120,47 +123,41 @@ fn ci_steps() -> Vec<Step> {
     steps
 }
 
-/// The facade's examples, run as a user would (in the test profile, whose
-/// build the tests just made): a custom CNN, Fashion-MNIST with a schedule
-/// and early stopping (when NN_DATA_DIR has it), and inference from a
-/// checkpoint `nn train` writes.
+/// The examples, run as a user would, from the test-profile build the tests
+/// just made: a custom CNN, Fashion-MNIST with a schedule and early stopping
+/// (when NN_DATA_DIR has it), inference from a checkpoint `nn train` writes,
+/// and the notes' figures. They are built for the whole workspace, as the
+/// tests were, and run from `target/debug/`: `cargo run -p nn` would resolve
+/// the dependencies' features for one package and rebuild them (2 minutes on
+/// 2 cores).
 fn example_steps() -> Vec<Step> {
-    let run = |name: &'static str, extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "--quiet",
-            "--profile",
-            "test",
-            "-p",
-            "nn",
-            "--example",
-            name,
-        ];
-        if !extra.is_empty() {
-            args.push("--");
-            args.extend(extra);
-        }
-        Step::cargo(name, &args)
-    };
     let model = "target/example-model.safetensors";
-    let mut steps = vec![run("custom_cnn", &[])];
+    let build = [
+        "build",
+        "--quiet",
+        "--profile",
+        "test",
+        "--workspace",
+        "--examples",
+        "--bins",
+    ];
+    let mut steps = vec![
+        Step::cargo("build the examples", &build),
+        Step::built("custom_cnn", "examples/custom_cnn", &[]),
+    ];
     if std::env::var_os("NN_DATA_DIR").is_some() {
-        steps.push(run("fashion_schedule", &[]));
+        steps.push(Step::built(
+            "fashion_schedule",
+            "examples/fashion_schedule",
+            &[],
+        ));
     } else {
         println!("xtask: the fashion_schedule example is skipped: NN_DATA_DIR is not set");
     }
-    steps.push(Step::cargo(
+    steps.push(Step::built(
         "nn train (for the inference example)",
+        "nn",
         &[
-            "run",
-            "--quiet",
-            "--profile",
-            "test",
-            "-p",
-            "nn-train",
-            "--bin",
-            "nn",
-            "--",
             "train",
             "--model",
             "two-layer",
@@ -177,21 +174,11 @@ fn example_steps() -> Vec<Step> {
             model,
         ],
     ));
-    steps.push(run("inference", &[model]));
-    steps.push(Step::cargo(
+    steps.push(Step::built("inference", "examples/inference", &[model]));
+    steps.push(Step::built(
         "figures",
-        &[
-            "run",
-            "--quiet",
-            "--profile",
-            "test",
-            "-p",
-            "nn-train",
-            "--example",
-            "figures",
-            "--",
-            "target/figures",
-        ],
+        "examples/figures",
+        &["target/figures"],
     ));
     steps
 }

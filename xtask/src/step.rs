@@ -9,7 +9,7 @@ use std::time::Instant;
 /// One step of a task: a program, its arguments and extra environment.
 pub struct Step {
     pub name: &'static str,
-    pub program: &'static str,
+    pub program: String,
     pub args: Vec<String>,
     pub env: Vec<(&'static str, String)>,
     /// Whether the step is a test run whose skipped tests are counted.
@@ -26,7 +26,22 @@ impl Step {
     pub fn cargo(name: &'static str, args: &[&str]) -> Step {
         Step {
             name,
-            program: "cargo",
+            program: "cargo".into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
+            counts_skips: false,
+        }
+    }
+
+    /// A program cargo built in the test profile (`target/debug/` +
+    /// `artifact`, e.g. `examples/custom_cnn`), run with `args`.
+    pub fn built(name: &'static str, artifact: &str, args: &[&str]) -> Step {
+        let program = target_dir()
+            .join("debug")
+            .join(format!("{artifact}{}", std::env::consts::EXE_SUFFIX));
+        Step {
+            name,
+            program: program.display().to_string(),
             args: args.iter().map(|s| s.to_string()).collect(),
             env: Vec::new(),
             counts_skips: false,
@@ -62,7 +77,12 @@ impl Step {
 
     /// Runs the step in the workspace root; returns the tests that skipped.
     pub fn run(&self) -> Result<Vec<Skip>, String> {
-        let mut command = Command::new(self.program);
+        let mut command = Command::new(&self.program);
+        for (key, _) in std::env::vars_os() {
+            if set_by_cargo_run(&key.to_string_lossy()) {
+                command.env_remove(key);
+            }
+        }
         command
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -94,6 +114,23 @@ impl Step {
             Err(format!("{status}"))
         }
     }
+}
+
+/// Whether `key` is one of the variables `cargo run` sets for xtask itself
+/// (its package's manifest, name and version). They are not passed on: a
+/// build script that watches one (ring's watches `CARGO_MANIFEST_DIR`) would
+/// otherwise see it change between `cargo xtask test` and a plain `cargo
+/// test`, and rebuild everything above it.
+fn set_by_cargo_run(key: &str) -> bool {
+    key.starts_with("CARGO_PKG_")
+        || matches!(
+            key,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+        )
 }
 
 /// Passes libtest's output through, except the output of passing tests that
@@ -194,6 +231,14 @@ pub fn workspace_root() -> std::path::PathBuf {
         .unwrap_or_else(|| xtask_dir.to_path_buf())
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR`, or `target` in the
+/// workspace root.
+pub fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
 /// Builds the `nn` binary (release) as a step of `task` and returns its path.
 pub fn build_nn(task: &str) -> Result<std::path::PathBuf, String> {
     run_all(
@@ -203,10 +248,7 @@ pub fn build_nn(task: &str) -> Result<std::path::PathBuf, String> {
             &["build", "--release", "--package", "nn-train"],
         )],
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    Ok(target
+    Ok(target_dir()
         .join("release")
         .join(format!("nn{}", std::env::consts::EXE_SUFFIX)))
 }
