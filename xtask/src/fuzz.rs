@@ -1,8 +1,11 @@
 //! `cargo xtask fuzz [--seconds N]`: every fuzz target in `fuzz/` for N
-//! seconds with cargo-fuzz on the nightly toolchain, and a table of runs.
+//! seconds with cargo-fuzz on the nightly toolchain, one per core at a time,
+//! and a table of runs.
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Runs every target; installs nightly and cargo-fuzz when missing, and
 /// skips with a message when they cannot be had.
@@ -24,41 +27,54 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .args(["+nightly", "fuzz", "list"])
             .current_dir(&dir),
     )?;
+    let targets: Vec<&str> = list
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    // One build of every target (cargo builds them side by side), then the
+    // runs, as many at once as there are cores: each libFuzzer run uses one.
+    println!("xtask fuzz: building {} targets", targets.len());
+    let built = Command::new("cargo")
+        .args(["+nightly", "fuzz", "build", "-O"])
+        .current_dir(&dir)
+        .status()
+        .map_err(|e| format!("cargo fuzz build: {e}"))?;
+    if !built.success() {
+        return Err(format!("cargo +nightly fuzz build -O: {built}"));
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(targets.len());
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(vec![None; targets.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(target) = targets.get(i) else { break };
+                let result = fuzz_one(&dir, target, seconds);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+            });
+        }
+    });
     let mut failed = Vec::new();
     let mut rows = Vec::new();
-    for target in list.lines().map(str::trim).filter(|t| !t.is_empty()) {
-        let corpus = dir.join("corpus").join(target);
-        let regressions = dir.join("regressions").join(target);
-        std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
-        println!("xtask fuzz: {target} for {seconds} s");
-        let out = Command::new("cargo")
-            .args(["+nightly", "fuzz", "run", "-O", target])
-            .arg(&corpus)
-            .args(regressions.is_dir().then_some(&regressions))
-            .args([
-                "--",
-                &format!("-max_total_time={seconds}"),
-                "-rss_limit_mb=1024",
-                "-timeout=10",
-            ])
-            .current_dir(&dir)
-            .output()
-            .map_err(|e| format!("cargo fuzz run {target}: {e}"))?;
-        let log = String::from_utf8_lossy(&out.stderr);
-        // libFuzzer ends with "Done N runs in S second(s)".
-        let runs = log.lines().rev().find_map(|l| {
-            l.strip_prefix("Done ")?
-                .split_whitespace()
-                .next()?
-                .parse::<u64>()
-                .ok()
-        });
-        if !out.status.success() {
-            let tail: Vec<&str> = log.lines().rev().take(20).collect();
-            eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    for (target, result) in targets.iter().zip(results) {
+        let (runs, ok) = match result {
+            Some(Ok((runs, true))) => (runs, true),
+            Some(Ok((runs, false))) => (runs, false),
+            Some(Err(why)) => {
+                eprintln!("xtask fuzz: {target}: {why}");
+                (None, false)
+            }
+            None => (None, false),
+        };
+        if !ok {
             failed.push(target.to_string());
         }
-        rows.push((target.to_string(), runs, out.status.success()));
+        rows.push((target.to_string(), runs, ok));
     }
     println!("\n{:<22} {:>12} {:>10}  result", "target", "runs", "runs/s");
     for (target, runs, ok) in &rows {
@@ -78,6 +94,44 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("fuzz targets failed: {}", failed.join(", ")))
     }
+}
+
+/// Fuzzes `target` for `seconds` from its corpus and regressions; returns
+/// libFuzzer's run count and whether it ended without a crash (printing the
+/// end of its log when not).
+fn fuzz_one(dir: &Path, target: &str, seconds: u64) -> Result<(Option<u64>, bool), String> {
+    let corpus = dir.join("corpus").join(target);
+    let regressions = dir.join("regressions").join(target);
+    std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+    println!("xtask fuzz: {target} for {seconds} s");
+    let out = Command::new("cargo")
+        .args(["+nightly", "fuzz", "run", "-O", target])
+        .arg(&corpus)
+        .args(regressions.is_dir().then_some(&regressions))
+        .args([
+            "--",
+            &format!("-max_total_time={seconds}"),
+            "-rss_limit_mb=1024",
+            "-timeout=10",
+        ])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("cargo fuzz run {target}: {e}"))?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    // libFuzzer ends with "Done N runs in S second(s)".
+    let runs = log.lines().rev().find_map(|l| {
+        l.strip_prefix("Done ")?
+            .split_whitespace()
+            .next()?
+            .parse::<u64>()
+            .ok()
+    });
+    if !out.status.success() {
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        eprintln!("xtask fuzz: {target} failed:\n{}", tail.join("\n"));
+    }
+    Ok((runs, out.status.success()))
 }
 
 /// Nightly and cargo-fuzz, installed when missing.
