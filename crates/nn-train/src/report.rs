@@ -12,12 +12,9 @@ use base64::Engine as _;
 use ndarray::Axis;
 use nn_core::Tensor;
 use nn_data::Split;
-use nn_layers::Network;
+use nn_layers::{Network, EVAL_BATCH};
 
 use crate::{Error, Result};
-
-/// Test images scored per forward pass (bounds the memory of a report).
-const CHUNK: usize = 500;
 
 /// A test image the network got wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,10 +62,14 @@ pub fn evaluate_classes(
 ) -> Result<Evaluation> {
     let mut confusion = vec![vec![0; classes]; classes];
     let mut mistakes = Vec::new();
-    for (c, images) in test.images.axis_chunks_iter(Axis(0), CHUNK).enumerate() {
+    for (c, images) in test
+        .images
+        .axis_chunks_iter(Axis(0), EVAL_BATCH)
+        .enumerate()
+    {
         let probs = net.predict_proba(images)?;
         for (i, row) in probs.outer_iter().enumerate() {
-            let index = c * CHUNK + i;
+            let index = c * EVAL_BATCH + i;
             let label = test.labels[index];
             let predicted = nn_layers::argmax(row);
             if label >= classes || predicted >= classes {

@@ -213,11 +213,8 @@ pub fn evaluate<T: Float>(
     limit: Option<usize>,
 ) -> Result<f64> {
     let n = limit.unwrap_or(split.len()).min(split.len());
-    if n == split.len() {
-        return Ok(net.accuracy(&split.images, &split.labels)?);
-    }
-    let part = split.take(n);
-    Ok(net.accuracy(&part.images, &part.labels)?)
+    let images = split.images.slice_axis(ndarray::Axis(0), (0..n).into());
+    Ok(net.accuracy(images, &split.labels[..n])?)
 }
 
 impl TrainConfig {
