@@ -279,7 +279,9 @@ fn memory(nn: &Path, python: &str, script: &Path, torch: bool) -> Result<(), Str
         .arg("--save")
         .arg(out.join("simple-conv.safetensors"))
         .arg("--plot")
-        .arg(out.join("simple-conv.svg"));
+        .arg(out.join("simple-conv.svg"))
+        .arg("--runs")
+        .arg(out.join("runs"));
     let ours = peak_rss(&mut nn_cmd)?;
     let theirs = if torch {
         let mut py = Command::new(python);

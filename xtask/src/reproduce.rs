@@ -200,6 +200,8 @@ fn train(
         .arg(&save)
         .arg("--plot")
         .arg(&plot)
+        .arg("--runs")
+        .arg(out_dir.join("runs"))
         .current_dir(workspace_root())
         .stderr(Stdio::piped());
     let start = Instant::now();
