@@ -64,20 +64,91 @@ impl Remote {
     }
 
     /// Mirrors known to serve the files as `<mirror>/<name>.gz`, tried in
-    /// order. (The book's own loader had to change mirrors twice; add one
-    /// with `nn data download --mirror URL`.)
-    pub fn mirrors(self) -> &'static [&'static str] {
+    /// order, as this build reaches them (see [`Mirror::url`]). (The book's
+    /// own loader had to change mirrors twice; add one with
+    /// `nn data download --mirror URL`.)
+    pub fn mirrors(self) -> Vec<String> {
+        self.known_mirrors()
+            .iter()
+            .filter_map(|m| m.url(HTTPS))
+            .collect()
+    }
+
+    /// Every known mirror, whichever protocols it serves.
+    pub fn known_mirrors(self) -> &'static [Mirror] {
+        const fn both(address: &'static str) -> Mirror {
+            Mirror {
+                address,
+                http: true,
+                https: true,
+            }
+        }
+        const fn http_only(address: &'static str) -> Mirror {
+            Mirror {
+                address,
+                http: true,
+                https: false,
+            }
+        }
+        // GitHub answers http with a redirect to https.
+        const fn https_only(address: &'static str) -> Mirror {
+            Mirror {
+                address,
+                http: false,
+                https: true,
+            }
+        }
+        const MNIST: &[Mirror] = &[
+            both("ossci-datasets.s3.amazonaws.com/mnist/"),
+            both("storage.googleapis.com/cvdf-datasets/mnist/"),
+            https_only("raw.githubusercontent.com/fgnt/mnist/master/"),
+            http_only("yann.lecun.com/exdb/mnist/"),
+        ];
+        const FASHION_MNIST: &[Mirror] = &[
+            // An S3 website endpoint, which serves http only.
+            http_only("fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
+            https_only(
+                "raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+            ),
+        ];
         match self {
-            Remote::Mnist => &[
-                "https://ossci-datasets.s3.amazonaws.com/mnist/",
-                "https://storage.googleapis.com/cvdf-datasets/mnist/",
-                "https://raw.githubusercontent.com/fgnt/mnist/master/",
-                "http://yann.lecun.com/exdb/mnist/",
-            ],
-            Remote::FashionMnist => &[
-                "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
-            ],
+            Remote::Mnist => MNIST,
+            Remote::FashionMnist => FASHION_MNIST,
+        }
+    }
+}
+
+/// Whether this build speaks https: the `https` feature, which brings
+/// rustls and ring, about a sixth of the CPU time of a cold release build
+/// of `nn`, for a download most runs never make. Without it, downloads go
+/// over plain http. That is enough for integrity: every file is checked
+/// against the SHA-256 compiled into this crate ([`Remote::files`]) before
+/// it is kept, so a mirror or a network in between can make a download
+/// fail but never change what is saved.
+pub const HTTPS: bool = cfg!(feature = "https");
+
+/// A server known to hold a dataset's four files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mirror {
+    /// Host and path, without the scheme, ending in `/`.
+    pub address: &'static str,
+    /// It serves the files over plain http.
+    pub http: bool,
+    /// It serves the files over https.
+    pub https: bool,
+}
+
+impl Mirror {
+    /// The URL to use from a build that does (`https`) or does not speak
+    /// https: https where both are served and the build can, else http;
+    /// `None` for an https-only mirror in a build without https.
+    pub fn url(self, https: bool) -> Option<String> {
+        if https && self.https {
+            Some(format!("https://{}", self.address))
+        } else if self.http {
+            Some(format!("http://{}", self.address))
+        } else {
+            None
         }
     }
 }
@@ -150,7 +221,7 @@ pub fn download(
     let mirrors: Vec<String> = extra_mirrors
         .iter()
         .cloned()
-        .chain(remote.mirrors().iter().map(|m| m.to_string()))
+        .chain(remote.mirrors())
         .collect();
     download_files(
         &data_dir.join(remote.folder()),
@@ -286,6 +357,13 @@ fn fetch(
 ) -> std::result::Result<Vec<u8>, String> {
     use std::io::Read;
     const LIMIT: u64 = 256 * 1024 * 1024;
+    if !HTTPS && url.starts_with("https://") {
+        return Err(
+            "this build has no https (rebuild with `--features https`); \
+             an http:// mirror works, the files are verified by SHA-256"
+                .to_string(),
+        );
+    }
     let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
     let total = response.body().content_length();
     report.started(name, total);

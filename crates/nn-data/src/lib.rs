@@ -39,7 +39,8 @@ pub use data_dir::{data_dir, DATA_DIR_VAR};
 pub use dataset::{one_hot, Dataset, LoadOptions, Split};
 pub use digits::{digits, DigitsConfig};
 pub use download::{
-    download, download_files, sha256_hex, write_atomically, Remote, RemoteFile, Report, Timeouts,
+    download, download_files, sha256_hex, write_atomically, Mirror, Remote, RemoteFile, Report,
+    Timeouts, HTTPS,
 };
 pub use error::{Error, Result};
 pub use mnist::{fashion_mnist, locate, mnist, FASHION_MNIST_CLASSES, FILES};

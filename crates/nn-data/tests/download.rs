@@ -6,7 +6,9 @@ mod support;
 
 use std::collections::HashMap;
 
-use nn_data::{download, download_files, sha256_hex, Error, Remote, RemoteFile, Timeouts};
+use nn_data::{
+    download, download_files, sha256_hex, Error, Mirror, Remote, RemoteFile, Timeouts, HTTPS,
+};
 use support::{gzip, idx, serve, temp_dir};
 
 fn leak(s: String) -> &'static str {
@@ -211,5 +213,82 @@ fn the_next_write_removes_temporaries_of_dead_processes() {
     assert_eq!(std::fs::read(&target).unwrap(), b"whole");
     assert_eq!(dead.exists(), !cfg!(target_os = "linux"));
     assert!(other.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Each dataset has a mirror this build can reach, over https where both
+/// are served and the build has it (the `https` feature), else over http;
+/// an https-only mirror is left out of a build without https.
+#[test]
+fn mirrors_are_listed_in_the_protocol_this_build_speaks() {
+    let both = Mirror {
+        address: "example.org/mnist/",
+        http: true,
+        https: true,
+    };
+    let https_only = Mirror {
+        http: false,
+        ..both
+    };
+    assert_eq!(
+        both.url(true).as_deref(),
+        Some("https://example.org/mnist/")
+    );
+    assert_eq!(
+        both.url(false).as_deref(),
+        Some("http://example.org/mnist/")
+    );
+    assert_eq!(https_only.url(false), None);
+    for remote in [Remote::Mnist, Remote::FashionMnist] {
+        let urls = remote.mirrors();
+        assert!(!urls.is_empty(), "{remote:?}: {urls:?}");
+        assert!(
+            urls.iter().all(|u| HTTPS || u.starts_with("http://")),
+            "{remote:?}: {urls:?}"
+        );
+        let https = remote.known_mirrors().iter().filter(|m| m.https).count();
+        let listed = urls.iter().filter(|u| u.starts_with("https://")).count();
+        assert_eq!(
+            listed,
+            if HTTPS { https } else { 0 },
+            "{remote:?}: {urls:?}"
+        );
+    }
+}
+
+/// An https mirror given to a build without https fails with a reason that
+/// says how to get one, and the next mirror is tried.
+#[test]
+fn an_https_mirror_without_https_says_why_it_is_skipped() {
+    if HTTPS {
+        println!("skipped: this build has the `https` feature");
+        return;
+    }
+    let content = idx(&[1], &[3]);
+    let file = RemoteFile {
+        name: "tls-idx1-ubyte",
+        sha256: leak(sha256_hex(&content)),
+    };
+    let (a, _) = serve(HashMap::from([(
+        "/tls-idx1-ubyte.gz".to_string(),
+        gzip(&content),
+    )]));
+    let dir = temp_dir("download-https");
+    let mut lines = Vec::new();
+    download_files(
+        &dir,
+        &[file],
+        &["https://127.0.0.1:9/".to_string(), a],
+        Timeouts::QUICK,
+        &mut |l: &str| lines.push(l.to_string()),
+    )
+    .unwrap();
+    assert!(
+        lines[0].contains(
+            "https://127.0.0.1:9/: this build has no https (rebuild with `--features https`)"
+        ),
+        "{lines:?}"
+    );
+    assert!(dir.join("tls-idx1-ubyte.gz").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
