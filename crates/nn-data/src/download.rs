@@ -119,7 +119,7 @@ impl Remote {
 }
 
 /// Whether this build speaks https: the `https` feature, which brings
-/// rustls and ring, about a sixth of the CPU time of a cold release build
+/// rustls and ring, about a seventh of the CPU time of a cold release build
 /// of `nn`, for a download most runs never make. Without it, downloads go
 /// over plain http. That is enough for integrity: every file is checked
 /// against the SHA-256 compiled into this crate ([`Remote::files`]) before
