@@ -7,12 +7,13 @@ use nn_data::{digits, mnist, DigitsConfig, LoadOptions};
 use nn_optim::{Adam, AdamConfig};
 use nn_train::{evaluate, train, Quiet, TrainConfig};
 
-/// Measured with this recipe: 97.0% on the built-in test set and 85.3% on
-/// MNIST's with seed 0 (seeds 1 and 2: 96.2%/81.4%, 96.5%/84.3%). The aim
-/// is 90% on MNIST; the floor here is what the generator reaches today
-/// (seed 0, deterministic), so that a change that makes the digits a worse
-/// stand-in fails.
-const MNIST_FLOOR: f64 = 0.84;
+/// Measured with this recipe: 96.8% on the built-in test set and 88.8% on
+/// MNIST's with seed 0 (the data's seed; seeds 1 and 2: 97.0%/87.2%,
+/// 97.0%/88.0% with the network drawn from the same seed, as `nn train
+/// --seed` does). The aim is 90% on MNIST; the floor here is what the
+/// generator reaches today (seed 0, deterministic), so that a change that
+/// makes the digits a worse stand-in fails.
+const MNIST_FLOOR: f64 = 0.87;
 
 #[test]
 fn a_net_trained_on_built_in_digits_reads_mnist() {
