@@ -7,13 +7,14 @@ use nn_data::{digits, mnist, DigitsConfig, LoadOptions};
 use nn_optim::{Adam, AdamConfig};
 use nn_train::{evaluate, train, Quiet, TrainConfig};
 
-/// Measured with this recipe: 96.8% on the built-in test set and 88.8% on
-/// MNIST's with seed 0 (the data's seed; seeds 1 and 2: 97.0%/87.2%,
-/// 97.0%/88.0% with the network drawn from the same seed, as `nn train
-/// --seed` does). The aim is 90% on MNIST; the floor here is what the
-/// generator reaches today (seed 0, deterministic), so that a change that
-/// makes the digits a worse stand-in fails.
-const MNIST_FLOOR: f64 = 0.87;
+/// Measured with this recipe: 97.1% on the built-in test set and 90.5% on
+/// MNIST's with seed 0 (90.4–90.5% on the AVX-512, AVX2 and portable
+/// kernels); over seeds 0–4, with the network drawn from the same seed as
+/// `nn train --seed` does, 89.6 ± 0.3% (89.0–90.5%). The aim is 90% on
+/// MNIST as a mean over seeds; the floor here sits under seed 0's result by
+/// more than the kernels' rounding moves it, so that a change that makes
+/// the digits a worse stand-in fails.
+const MNIST_FLOOR: f64 = 0.895;
 
 #[test]
 fn a_net_trained_on_built_in_digits_reads_mnist() {
@@ -30,7 +31,7 @@ fn a_net_trained_on_built_in_digits_reads_mnist() {
         eval_samples: Some(1000),
         ..TrainConfig::default()
     };
-    let history = train(&mut net, &mut adam, &digits, &config, &mut Quiet).unwrap();
+    train(&mut net, &mut adam, &digits, &config, &mut Quiet).unwrap();
     let own = evaluate(&mut net, &digits.test, None).unwrap();
     let real = evaluate(&mut net, &mnist.test, None).unwrap();
     eprintln!("built-in test {own:.4}, MNIST test {real:.4}");
@@ -39,8 +40,11 @@ fn a_net_trained_on_built_in_digits_reads_mnist() {
         (0.96..=0.995).contains(&own),
         "built-in test accuracy {own}"
     );
-    let last = history.epochs.last().unwrap();
-    assert!(last.train_accuracy >= last.test_accuracy.unwrap() - 0.005);
+    // Training images read at least as well as test images, both measured
+    // on 10,000 (the per-epoch figures use 1,000, whose standard error of
+    // about 0.55% each is larger than the margin).
+    let seen = evaluate(&mut net, &digits.train, Some(10_000)).unwrap();
+    assert!(seen >= own - 0.005, "train {seen} against test {own}");
     // …and what is learned transfers to real handwriting.
     assert!(real >= MNIST_FLOOR, "MNIST test accuracy {real}");
 }
