@@ -38,15 +38,17 @@ impl Default for DigitsConfig {
 /// format: the fallback dataset when MNIST is not on the machine,
 /// generated on the spot.
 ///
-/// **What it is.** Each digit has two to four styles drawn as strokes in a
+/// **What it is.** Each digit has two to five styles drawn as strokes in a
 /// unit box, the ways people write it: open and closed 4s, 7s with and
 /// without a bar, 1s with and without a flag and a base, 2s with and
-/// without a loop, 9s closed and open. Each image draws a label uniformly
-/// and one of its styles, moves each stroke a little on its own (and now
-/// and then starts it late or ends it early, leaving a loop open), bends the
-/// whole with an elastic distortion (a smooth random displacement field),
-/// rotates (±17°), shears and stretches it, and draws it with a random
-/// stroke width that swells and thins along the stroke. The drawing (64 ×
+/// without a loop, 8s in one stroke or two, 9s closed and open. Each image
+/// draws a label uniformly and one of its styles, moves each stroke a
+/// little on its own (and now and then starts a loop late or ends it early,
+/// leaving it open), bends the whole with an elastic distortion (a smooth
+/// random displacement field), rotates (±17°), shears and stretches it
+/// around the class's own lean and width (MNIST's), and draws it with a
+/// random stroke width, mostly thin, that swells and thins along the
+/// stroke. The drawing (64 ×
 /// 64) is then normalised as MNIST's digits were: cropped to the ink,
 /// fitted in 20 × 20 keeping its proportions, centred by mass in 28 × 28
 /// ([`crate::prepare::fit_and_centre`]); half the images get light noise.
@@ -57,8 +59,8 @@ impl Default for DigitsConfig {
 ///
 /// **What it is not.** It is not real handwriting. SimpleConvNet trained on
 /// it for 3 epochs scores 97.1–97.7% on its own test set and 89.0–90.5% on
-/// MNIST's (89.6 ± 0.3% over seeds 0–4; `tests/digits_transfer.rs`): what it learns here
-/// carries over, but use [`crate::mnist`] for results to compare with the
+/// MNIST's (89.6 ± 0.3% over seeds 0–4; `tests/digits_transfer.rs`): what
+/// it learns here carries over, but use [`crate::mnist`] for results to compare with the
 /// book's.
 ///
 /// ```
@@ -253,7 +255,7 @@ fn templates() -> Vec<Vec<Vec<Stroke>>> {
             )],
             vec![vec![(0.14, 0.2), (0.14, 0.06), (0.86, 0.06), (0.5, 0.96)]],
         ],
-        // 8: two loops; one stroke crossing itself (twice as often); a small
+        // 8: two loops; one stroke crossing itself; a figure eight; a small
         // top; an S and the stroke back.
         vec![
             vec![
@@ -312,7 +314,7 @@ fn range(rng: &mut ChaCha8Rng, low: f64, high: f64) -> f64 {
 /// y, y downwards: negative leans right), and how wide it is drawn, as a
 /// factor on the random width. Chosen so that each class's mean slant
 /// (cov(x, y) / var(y) of its ink) and mean width (√(var x / var y)) come
-/// out as MNIST's: hands lean right, 0s, 1s and 5s most, and write 7s, 8s
+/// out as those of MNIST's test set: hands lean right, 0s, 1s and 5s most, and write 7s, 8s
 /// and 9s narrower than the templates. Matching them moved the default
 /// run's reading of MNIST from 88.8% and 89.0% to 89.7% and 90.0% (data
 /// seeds 0 and 1).
