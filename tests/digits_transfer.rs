@@ -8,7 +8,7 @@ use nn_optim::{Adam, AdamConfig};
 use nn_train::{evaluate, train, Quiet, TrainConfig};
 
 /// Measured with this recipe: 97.1% on the built-in test set and 90.5% on
-/// MNIST's with seed 0 (90.4–90.5% on the AVX-512, AVX2 and portable
+/// MNIST's with seed 0 (90.44–90.55% on the AVX-512, AVX2 and portable
 /// kernels); over seeds 0–4, with the network drawn from the same seed as
 /// `nn train --seed` does, 89.6 ± 0.3% (89.0–90.5%). The aim is 90% on
 /// MNIST as a mean over seeds; the floor here sits under seed 0's result by
