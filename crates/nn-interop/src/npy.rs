@@ -1,16 +1,17 @@
 //! NumPy's own files: `.npy` (one array, `np.save`) and `.npz` (a zip of
 //! `.npy` files, `np.savez` and `np.savez_compressed`).
 //!
-//! The header is parsed by `ndarray-npy` and the archive read by `zip`.
-//! What they would allocate from a file's claims is bounded here first:
-//! the header's length against the bytes that follow it, each array's
-//! shape against its bytes, and what a compressed archive expands to
-//! against [`MAX_VALUES`](crate::MAX_VALUES) (read as the bytes arrive, so
-//! a zip bomb stops at the bound).
+//! The header, a Python dict literal such as `{'descr': '<f4',
+//! 'fortran_order': False, 'shape': (2, 3), }`, is read by [`Header::parse`]
+//! below, which takes exactly the three keys NumPy writes (as NumPy's own
+//! reader does) and nothing that would need a Python parser; the archive is
+//! read by `zip`. What would be allocated from a file's claims is bounded
+//! first: the header's length against the bytes that follow it, each
+//! array's shape against its bytes, and what a compressed archive expands
+//! to against [`MAX_VALUES`](crate::MAX_VALUES) (read as the bytes arrive,
+//! so a zip bomb stops at the bound).
 
 use std::io::Read;
-
-use ndarray_npy::npy::header::{Header, Layout};
 
 use crate::array::{Array, Element, MAX_VALUES};
 use crate::{Error, Result};
@@ -21,37 +22,153 @@ const MAX_HEADER_BYTES: usize = 1 << 16;
 /// The most entries an archive may list.
 const MAX_ENTRIES: usize = 1 << 16;
 
-/// How deep the header's brackets may nest (NumPy's own use three).
-const MAX_HEADER_NESTING: usize = 6;
+/// What an `.npy` header says.
+#[derive(Debug, PartialEq)]
+struct Header {
+    descr: String,
+    fortran_order: bool,
+    shape: Vec<usize>,
+}
 
-/// The deepest nesting of `(`, `[` and `{` in a Python literal, outside
-/// quoted strings.
-fn nesting(text: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut quote) = (0usize, 0usize, None);
-    let mut escaped = false;
-    for &c in text {
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == b'\\' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
+impl Header {
+    /// Reads the header's dict: `'descr'` a string (a list, NumPy's
+    /// structured dtypes, is refused by name), `'fortran_order'` `True` or
+    /// `False`, `'shape'` a tuple of integers (Python 2's `3L` too), in any
+    /// order, each once, with or without a trailing comma.
+    fn parse(text: &str) -> std::result::Result<Header, String> {
+        let mut p = Cursor { text, at: 0 };
+        let (mut descr, mut fortran_order, mut shape) = (None, None, None);
+        p.expect('{')?;
+        while !p.eat('}') {
+            let key = p.string()?;
+            p.expect(':')?;
+            let fresh = match key.as_str() {
+                "descr" => {
+                    if p.peek() == Some('[') {
+                        return Err(
+                            "a structured dtype (a list of fields); nn reads float32 and float64 arrays"
+                                .into(),
+                        );
+                    }
+                    descr.replace(p.string()?).is_none()
                 }
+                "fortran_order" => fortran_order.replace(p.boolean()?).is_none(),
+                "shape" => shape.replace(p.shape()?).is_none(),
+                other => {
+                    return Err(format!(
+                        "key `{other}`; NumPy writes only 'descr', 'fortran_order' and 'shape'"
+                    ))
+                }
+            };
+            if !fresh {
+                return Err(format!("key `{key}` twice"));
             }
-            None => match c {
-                b'\'' | b'"' => quote = Some(c),
-                b'(' | b'[' | b'{' => {
-                    depth += 1;
-                    deepest = deepest.max(depth);
-                }
-                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
+            if !p.eat(',') {
+                p.expect('}')?;
+                break;
+            }
         }
+        if !p.text[p.at..].trim().is_empty() {
+            return Err(format!("`{}` after the dict", p.text[p.at..].trim()));
+        }
+        let missing = |key: &str| format!("no '{key}'");
+        Ok(Header {
+            descr: descr.ok_or_else(|| missing("descr"))?,
+            fortran_order: fortran_order.ok_or_else(|| missing("fortran_order"))?,
+            shape: shape.ok_or_else(|| missing("shape"))?,
+        })
     }
-    deepest
+}
+
+/// A position in a header's text; every step skips the spaces before it.
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&mut self) -> Option<char> {
+        let rest = &self.text[self.at..];
+        self.at += rest.len() - rest.trim_start().len();
+        self.text[self.at..].chars().next()
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        let found = self.peek() == Some(c);
+        if found {
+            self.at += c.len_utf8();
+        }
+        found
+    }
+
+    fn expect(&mut self, c: char) -> std::result::Result<(), String> {
+        if self.eat(c) {
+            return Ok(());
+        }
+        Err(match self.peek() {
+            Some(other) => format!("`{other}` at byte {} where `{c}` belongs", self.at),
+            None => format!("the header ends where `{c}` belongs"),
+        })
+    }
+
+    /// A quoted string without escapes (NumPy's keys and dtypes have none).
+    fn string(&mut self) -> std::result::Result<String, String> {
+        let quote = match self.peek() {
+            Some(q @ ('\'' | '"')) => q,
+            _ => return Err(format!("no quoted string at byte {}", self.at)),
+        };
+        let rest = &self.text[self.at + 1..];
+        let end = rest
+            .find(quote)
+            .ok_or_else(|| format!("a string at byte {} that does not end", self.at))?;
+        let value = &rest[..end];
+        if value.contains('\\') {
+            return Err(format!("an escape in the string `{value}`"));
+        }
+        self.at += end + 2;
+        Ok(value.to_string())
+    }
+
+    fn boolean(&mut self) -> std::result::Result<bool, String> {
+        self.peek();
+        for (word, value) in [("True", true), ("False", false)] {
+            if self.text[self.at..].starts_with(word) {
+                self.at += word.len();
+                return Ok(value);
+            }
+        }
+        Err(format!("no True or False at byte {}", self.at))
+    }
+
+    /// `()`, `(3,)`, `(2, 3)`: sizes as decimal integers.
+    fn shape(&mut self) -> std::result::Result<Vec<usize>, String> {
+        self.expect('(')?;
+        let mut shape = Vec::new();
+        while !self.eat(')') {
+            self.peek();
+            let digits = self.text[self.at..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(self.text.len() - self.at);
+            let number = &self.text[self.at..self.at + digits];
+            let size = match number.parse::<usize>() {
+                Ok(size) => size,
+                Err(_) if number.is_empty() => {
+                    let what = self.text[self.at..].chars().next().unwrap_or(')');
+                    return Err(format!("`{what}` in the shape at byte {}", self.at));
+                }
+                Err(_) => return Err(format!("a size of {number} in the shape")),
+            };
+            self.at += digits;
+            // Python 2's long integers: `(3L, 4L)`.
+            self.eat('L');
+            shape.push(size);
+            if !self.eat(',') {
+                self.expect(')')?;
+                break;
+            }
+        }
+        Ok(shape)
+    }
 }
 
 /// Whether `bytes` start like an `.npy` file.
@@ -100,27 +217,17 @@ pub fn read_npy(bytes: &[u8], origin: &str) -> Result<Array> {
                 bytes.len() - start
             ))
         })?;
-    // ndarray-npy parses the header with py_literal (a PEG grammar), which
-    // backtracks exponentially in the depth of nested brackets: found by
-    // fuzzing (a 2 KB header ran for minutes). NumPy's headers nest
-    // three deep at most (dict, shape tuple, structured dtype's list).
-    let depth = nesting(&bytes[start..data_start]);
-    if depth > MAX_HEADER_NESTING {
-        return Err(bad(format!(
-            "a header nested {depth} brackets deep; NumPy writes at most {MAX_HEADER_NESTING}"
-        )));
-    }
-    let header = Header::from_reader(&mut &bytes[..data_start])
-        .map_err(|e| bad(format!("its header: {e}")))?;
-    let descr = header.type_descriptor.as_string().ok_or_else(|| {
-        bad(format!(
-            "dtype {}: nn reads float32 and float64 arrays",
-            header.type_descriptor
-        ))
-    })?;
-    let element = Element::numpy(descr, None).map_err(bad)?;
-    let fortran = matches!(header.layout, Layout::Fortran);
-    Array::decode(&bytes[data_start..], element, header.shape, fortran).map_err(bad)
+    let text = std::str::from_utf8(&bytes[start..data_start])
+        .map_err(|_| bad("a header that is not text".into()))?;
+    let header = Header::parse(text).map_err(|e| bad(format!("its header: {e}")))?;
+    let element = Element::numpy(&header.descr, None).map_err(bad)?;
+    Array::decode(
+        &bytes[data_start..],
+        element,
+        header.shape,
+        header.fortran_order,
+    )
+    .map_err(bad)
 }
 
 /// Reads every array of an `.npz` archive, in the archive's order, named
@@ -210,17 +317,81 @@ mod tests {
     }
 
     #[test]
-    fn deeply_nested_headers_are_refused_before_parsing() {
-        // Fuzzing found headers like this one, on which the parser ran for minutes.
-        let shape = format!("{}1{}", "[(".repeat(12), ")]".repeat(12));
-        let e = read_npy(&npy("<f4", &shape, false, &[]), "n.npy")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("a header nested 25 brackets deep"), "{e}");
+    fn headers_as_numpy_writes_them_in_any_order() {
+        let parse = |text: &str| Header::parse(text);
+        let header = |descr: &str, fortran_order, shape: &[usize]| Header {
+            descr: descr.into(),
+            fortran_order,
+            shape: shape.to_vec(),
+        };
         assert_eq!(
-            nesting(b"{'descr': '<f4', 'shape': (2, 3), 'x': '(((('}"),
-            2
+            parse("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }        \n"),
+            Ok(header("<f4", false, &[2, 3]))
         );
+        // Python 2's long integers, double quotes, no trailing comma.
+        assert_eq!(
+            parse(r#"{"shape": (3L,), "fortran_order": True, "descr": ">f8"}"#),
+            Ok(header(">f8", true, &[3]))
+        );
+        assert_eq!(
+            parse("{'descr':'<f8','fortran_order':False,'shape':()}"),
+            Ok(header("<f8", false, &[]))
+        );
+    }
+
+    #[test]
+    fn headers_numpy_would_not_write_are_errors() {
+        let error = |text: &str| Header::parse(text).unwrap_err();
+        let nested = format!(
+            "{{'descr': '<f4', 'fortran_order': False, 'shape': {}1{}}}",
+            "[(".repeat(12),
+            ")]".repeat(12)
+        );
+        assert_eq!(
+            error(&nested),
+            format!(
+                "`[` at byte {} where `(` belongs",
+                nested.find('[').unwrap()
+            )
+        );
+        assert_eq!(
+            error("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,)}"),
+            "a structured dtype (a list of fields); nn reads float32 and float64 arrays"
+        );
+        assert_eq!(
+            error("{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (1,)}"),
+            "key `descr` twice"
+        );
+        assert_eq!(
+            error("{'descr': '<f4', 'shape': (1,)}"),
+            "no 'fortran_order'"
+        );
+        assert_eq!(
+            error("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,)}"),
+            "no True or False at byte 34"
+        );
+        assert_eq!(
+            error("{'descr': '<f4', 'x': 1}"),
+            "key `x`; NumPy writes only 'descr', 'fortran_order' and 'shape'"
+        );
+        assert_eq!(
+            error("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}"),
+            "`-` in the shape at byte 51"
+        );
+        assert_eq!(
+            error("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,)}"),
+            "a size of 99999999999999999999999 in the shape"
+        );
+        assert_eq!(
+            error("{'descr': '<f4', 'fortran_order': False, 'shape': (1,)} x"),
+            "`x` after the dict"
+        );
+        assert_eq!(
+            error("{'descr': '<f4"),
+            "a string at byte 10 that does not end"
+        );
+        assert_eq!(error("{'descr'"), "the header ends where `:` belongs");
+        assert_eq!(error(""), "the header ends where `{` belongs");
     }
 
     #[test]
