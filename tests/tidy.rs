@@ -158,7 +158,7 @@ fn assert_registered(trait_head: &str, registry: &str, entry: impl Fn(&str) -> S
 #[test]
 fn every_layer_config_is_registered() {
     assert_registered("LayerConfig", "crates/nn-model/src/registry.rs", |name| {
-        format!("LayerKind::of::<{name}>()")
+        format!("each.kind::<{name}>()")
     });
 }
 

@@ -2,7 +2,15 @@
 //!
 //! Network files, checkpoints, `nn model layers` and the "every layer" tests
 //! all go through [`layer_kinds`]. Adding a layer is its own file (the layer
-//! and its [`LayerConfig`]) and one line below.
+//! and its [`LayerConfig`]) and one line in [`registry`].
+//!
+//! The list is walked two ways: [`layer_kinds`] makes the full entries, a
+//! builder for the element type asked for; planning a network (its
+//! parameters' shapes, its output's) walks it for the plans alone. Planning
+//! is what this crate itself does, so it compiles no layer's forward and
+//! backward: those are compiled once, in the crate that builds networks of
+//! a given element type (in a cold release build of `nn` this crate took
+//! 9.9 s of CPU, most of it compiling every layer for `f32` only to plan).
 
 use nn_conv::{ConvolutionConfig, PoolingConfig};
 use nn_core::{rng::ChaCha8Rng, Float};
@@ -14,6 +22,9 @@ use nn_layers::{
 /// Builds a layer from its description, for inputs of a per-sample shape.
 type BuildFn<T> = fn(&LayerSpec, Option<&[usize]>, &mut ChaCha8Rng) -> Result<Built<T>>;
 
+/// Plans a layer from its description (see [`LayerConfig::plan`]).
+type PlanFn = fn(&LayerSpec, Option<&[usize]>) -> Result<Plan>;
+
 /// One kind of layer: its name, what it computes, and how to build it from a
 /// [`LayerSpec`] for element type `T`.
 pub struct LayerKind<T: Float> {
@@ -22,7 +33,7 @@ pub struct LayerKind<T: Float> {
     /// One line on what it computes.
     pub about: &'static str,
     build: BuildFn<T>,
-    plan: fn(&LayerSpec, Option<&[usize]>) -> Result<Plan>,
+    plan: PlanFn,
     example: fn() -> (LayerSpec, Vec<usize>),
 }
 
@@ -41,7 +52,7 @@ impl<T: Float> LayerKind<T> {
             kind: C::KIND,
             about: C::ABOUT,
             build: |spec, input, rng| spec.config::<C>()?.build(input, rng),
-            plan: |spec, input| spec.config::<C>()?.plan(input),
+            plan: plan::<C>,
             example: || {
                 let (config, input) = C::example();
                 (LayerSpec::of(&config), input)
@@ -80,24 +91,75 @@ impl<T: Float> LayerKind<T> {
     }
 }
 
+/// Every kind of layer nn knows, in the order `nn model layers` lists them:
+/// the registry.
+fn registry(each: &mut impl Register) {
+    each.kind::<AffineConfig>();
+    each.kind::<ConvolutionConfig>();
+    each.kind::<PoolingConfig>();
+    each.kind::<FlattenConfig>();
+    each.kind::<BatchNormConfig>();
+    each.kind::<DropoutConfig>();
+    each.kind::<ReluConfig>();
+    each.kind::<LeakyReluConfig>();
+    each.kind::<SigmoidConfig>();
+    each.kind::<TanhConfig>();
+    each.kind::<GeluConfig>();
+}
+
+/// A walk over the [`registry`], called once per config type.
+trait Register {
+    fn kind<C: LayerConfig>(&mut self);
+}
+
 /// Every kind of layer nn knows, in the order `nn model layers` lists them.
 pub fn layer_kinds<T: Float>() -> Vec<LayerKind<T>> {
-    vec![
-        LayerKind::of::<AffineConfig>(),
-        LayerKind::of::<ConvolutionConfig>(),
-        LayerKind::of::<PoolingConfig>(),
-        LayerKind::of::<FlattenConfig>(),
-        LayerKind::of::<BatchNormConfig>(),
-        LayerKind::of::<DropoutConfig>(),
-        LayerKind::of::<ReluConfig>(),
-        LayerKind::of::<LeakyReluConfig>(),
-        LayerKind::of::<SigmoidConfig>(),
-        LayerKind::of::<TanhConfig>(),
-        LayerKind::of::<GeluConfig>(),
-    ]
+    struct Kinds<T: Float>(Vec<LayerKind<T>>);
+    impl<T: Float> Register for Kinds<T> {
+        fn kind<C: LayerConfig>(&mut self) {
+            self.0.push(LayerKind::of::<C>());
+        }
+    }
+    let mut kinds = Kinds(Vec::new());
+    registry(&mut kinds);
+    kinds.0
 }
 
 /// The kind called `kind`.
 pub fn layer_kind<T: Float>(kind: &str) -> Option<LayerKind<T>> {
     layer_kinds().into_iter().find(|k| k.kind == kind)
+}
+
+/// A kind of layer as planning sees it: its name and its plan, no builder.
+pub(crate) struct Planner {
+    pub(crate) kind: &'static str,
+    plan: PlanFn,
+}
+
+impl Planner {
+    /// As [`LayerKind::plan`].
+    pub(crate) fn plan(&self, spec: &LayerSpec, input: Option<&[usize]>) -> Result<Plan> {
+        (self.plan)(spec, input)
+    }
+}
+
+/// Every kind of layer, for planning, in the registry's order.
+pub(crate) fn planners() -> Vec<Planner> {
+    struct Planners(Vec<Planner>);
+    impl Register for Planners {
+        fn kind<C: LayerConfig>(&mut self) {
+            self.0.push(Planner {
+                kind: C::KIND,
+                plan: plan::<C>,
+            });
+        }
+    }
+    let mut planners = Planners(Vec::new());
+    registry(&mut planners);
+    planners.0
+}
+
+/// Plans the layer of config type `C` that `spec` describes.
+fn plan<C: LayerConfig>(spec: &LayerSpec, input: Option<&[usize]>) -> Result<Plan> {
+    spec.config::<C>()?.plan(input)
 }
