@@ -1,6 +1,7 @@
 //! The notes' figures, drawn by nn: `cargo run --release -p nn-train
-//! --example figures -- DIR [IMAGE]` writes each as SVG (plotters) and PNG
-//! (the SVG rasterised with resvg) into DIR:
+//! --features figures-png --example figures -- DIR [IMAGE]` writes each as
+//! SVG (plotters) and PNG (the SVG rasterised with resvg) into DIR; without
+//! the feature, as SVG only:
 //!
 //! | file | the notes' figure |
 //! |---|---|
@@ -44,15 +45,23 @@ fn main() -> Fallible {
         ("gradient_descent", gradient_descent),
         ("optimizer_paths", optimizer_paths),
     ];
-    let fonts = fonts();
+    let png = rasteriser();
+    if png.is_none() {
+        println!("SVG only: PNG copies need --features figures-png");
+    }
     for (name, draw) in figures {
         let mut svg = String::new();
         draw(&mut svg)?;
         let svg_path = dir.join(format!("{name}.svg"));
         nn_data::write_atomically(&svg_path, svg.as_bytes())?;
-        let png_path = dir.join(format!("{name}.png"));
-        nn_data::write_atomically(&png_path, &rasterise(&svg, &fonts)?)?;
-        println!("{} and .png", svg_path.display());
+        match &png {
+            Some(rasterise) => {
+                let png_path = dir.join(format!("{name}.png"));
+                nn_data::write_atomically(&png_path, &rasterise(&svg)?)?;
+                println!("{} and .png", svg_path.display());
+            }
+            None => println!("{}", svg_path.display()),
+        }
     }
     let path = dir.join("image.png");
     show_image(image.as_deref(), &path)?;
@@ -421,7 +430,24 @@ fn show_image(image: Option<&Path>, out: &Path) -> Fallible {
     Ok(())
 }
 
+/// Draws an SVG as a PNG of the same size, when built with `--features
+/// figures-png` (resvg, with text): left out of the tests' build, where
+/// resvg and its font stack took 87 of 781 CPU-seconds.
+type Rasterise = Box<dyn Fn(&str) -> Fallible<Vec<u8>>>;
+
+#[cfg(not(feature = "figures-png"))]
+fn rasteriser() -> Option<Rasterise> {
+    None
+}
+
+#[cfg(feature = "figures-png")]
+fn rasteriser() -> Option<Rasterise> {
+    let fonts = fonts();
+    Some(Box::new(move |svg| rasterise(svg, &fonts)))
+}
+
 /// The machine's fonts, with a sans-serif family that exists here.
+#[cfg(feature = "figures-png")]
 fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
     let mut db = resvg::usvg::fontdb::Database::new();
     db.load_system_fonts();
@@ -445,6 +471,7 @@ fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
 }
 
 /// The SVG drawn as a PNG of the same size.
+#[cfg(feature = "figures-png")]
 fn rasterise(
     svg: &str,
     fonts: &std::sync::Arc<resvg::usvg::fontdb::Database>,
