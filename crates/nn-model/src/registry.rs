@@ -130,9 +130,28 @@ pub fn layer_kind<T: Float>(kind: &str) -> Option<LayerKind<T>> {
     layer_kinds().into_iter().find(|k| k.kind == kind)
 }
 
+/// An entry of the registry, as [`NetworkSpec`](crate::NetworkSpec)'s walk
+/// over a network's layers finds it: by its kind's name.
+pub(crate) trait Entry {
+    /// The kind, as in files: `"affine"`.
+    fn kind(&self) -> &'static str;
+}
+
+impl<T: Float> Entry for LayerKind<T> {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+}
+
+impl Entry for Planner {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+}
+
 /// A kind of layer as planning sees it: its name and its plan, no builder.
 pub(crate) struct Planner {
-    pub(crate) kind: &'static str,
+    kind: &'static str,
     plan: PlanFn,
 }
 

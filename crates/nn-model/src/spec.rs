@@ -6,7 +6,7 @@ use nn_core::{rng::seeded, Float};
 use nn_layers::{LayerSpec, Network, Sequential};
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{layer_kinds, planners, Planner};
+use crate::registry::{layer_kinds, planners, Entry};
 use crate::{Error, Result};
 
 /// The loss on top of a network's scores.
@@ -133,25 +133,19 @@ impl NetworkSpec {
     /// # Errors
     /// As [`build`](NetworkSpec::build).
     pub fn output_shape(&self) -> Result<Option<Vec<usize>>> {
-        self.walk(
-            &planners(),
-            |kind: &Planner| kind.kind,
-            |kind, spec, _, input| Ok(kind.plan(spec, input)?.output),
-        )
+        self.walk(&planners(), |kind, spec, _, input| {
+            Ok(kind.plan(spec, input)?.output)
+        })
     }
 
     fn build_with_output<T: Float>(&self, seed: u64) -> Result<(Network<T>, Option<Vec<usize>>)> {
         let mut rng = seeded(seed);
         let mut layers = Sequential::<T>::new();
-        let output = self.walk(
-            &layer_kinds::<T>(),
-            |kind| kind.kind,
-            |kind, spec, _, input| {
-                let built = kind.build(spec, input, &mut rng)?;
-                layers.push_boxed(built.layer);
-                Ok(built.output)
-            },
-        )?;
+        let output = self.walk(&layer_kinds::<T>(), |kind, spec, _, input| {
+            let built = kind.build(spec, input, &mut rng)?;
+            layers.push_boxed(built.layer);
+            Ok(built.output)
+        })?;
         let mut net = Network::new(layers).with_weight_decay(self.weight_decay)?;
         if let Some(input) = &self.input {
             net = net.with_input_shape(input.clone());
@@ -169,18 +163,14 @@ impl NetworkSpec {
     /// As [`build`](NetworkSpec::build).
     pub fn plan(&self) -> Result<NetworkPlan> {
         let mut plan = NetworkPlan::default();
-        self.walk(
-            &planners(),
-            |kind| kind.kind,
-            |kind, spec, name, input| {
-                let layer = kind.plan(spec, input)?;
-                for (param, shape) in layer.params {
-                    plan.params.push((format!("{name}.{param}"), shape));
-                }
-                plan.outputs.push(layer.output.clone());
-                Ok(layer.output)
-            },
-        )?;
+        self.walk(&planners(), |kind, spec, name, input| {
+            let layer = kind.plan(spec, input)?;
+            for (param, shape) in layer.params {
+                plan.params.push((format!("{name}.{param}"), shape));
+            }
+            plan.outputs.push(layer.output.clone());
+            Ok(layer.output)
+        })?;
         Ok(plan)
     }
 
@@ -200,12 +190,12 @@ impl NetworkSpec {
     }
 
     /// Calls `each(kind, spec, name, input shape)` for every layer in order,
-    /// `kind` its entry among `kinds` (matched by `name_of`), passing each layer's output shape on to the next, and names the layer
-    /// (position, name) and where its input came from in errors.
-    fn walk<K>(
+    /// `kind` its entry among `kinds`, passing each layer's output shape on
+    /// to the next, and names the layer (position, name) and where its input
+    /// came from in errors.
+    fn walk<K: Entry>(
         &self,
         kinds: &[K],
-        name_of: impl Fn(&K) -> &'static str,
         mut each: impl FnMut(
             &K,
             &LayerSpec,
@@ -225,9 +215,9 @@ impl NetworkSpec {
             };
             let kind = kinds
                 .iter()
-                .find(|k| name_of(k) == spec.kind)
+                .find(|k| k.kind() == spec.kind)
                 .ok_or_else(|| {
-                    let known: Vec<&str> = kinds.iter().map(&name_of).collect();
+                    let known: Vec<&str> = kinds.iter().map(Entry::kind).collect();
                     error(format!(
                         "unknown layer kind `{}`; expected one of {}",
                         spec.kind,
