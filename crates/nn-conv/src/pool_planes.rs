@@ -39,7 +39,8 @@ fn for_each_run(g: &Geometry, mut f: impl FnMut(usize, usize, usize)) {
 #[inline]
 #[allow(clippy::eq_op)] // x != x is the branch-free NaN test
 fn beats<T: Float>(v: T, cur: T) -> bool {
-    v > cur || (v != v && cur == cur)
+    // `|` and `&`, not `||` and `&&`: no branch to mispredict.
+    (v > cur) | ((v != v) & (cur == cur))
 }
 
 /// Max pooling of the plane `src` (H × W) into `dst` (OH × OW), recording
