@@ -2,7 +2,7 @@
 
 use std::any::TypeId;
 
-use ndarray::{linalg::general_mat_mul, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{linalg::general_mat_mul, Array2, ArrayView2, ArrayViewMut2, Axis, CowArray, Ix2};
 use rayon::prelude::*;
 
 use crate::kernels::{self, Kernel, Operand};
@@ -12,11 +12,11 @@ use crate::{Error, Float, Result, Shape};
 /// handing work to another thread costs more than it saves.
 const PARALLEL_MIN_MACS: usize = 1 << 18;
 
-/// The longest sum the kernels take: the kernels keep a K × 16 panel of B
-/// in cache while each 6-row tile of A passes over it, and do not block K;
-/// at 1024 that panel is 64 KiB (L2). Longer sums (SimpleConvNet's first
-/// Affine, K = 4320, ran 4–7% slower on the kernel) go to matrixmultiply,
-/// which packs B in cache-sized blocks.
+/// The longest sum one kernel call takes: the kernels keep a K × 16 panel
+/// of B in cache while each 6-row tile of A passes over it, and do not block
+/// K themselves; at 1024 that panel is 64 KiB. Longer sums (SimpleConvNet's
+/// first Affine, K = 4320) are cut into pieces of at most this many, added
+/// into C one after another, in the same order on any number of threads.
 const KERNEL_MAX_K: usize = 1024;
 
 /// Rows (or columns) per piece are kept a multiple of this, so that pieces
@@ -26,13 +26,15 @@ const ALIGN: usize = 8;
 
 /// General matrix product C ← α·A·B + β·C (β = 0 overwrites C).
 ///
-/// f32 with α = 1, β ∈ {0, 1} and K ≤ 1024 runs [`kernels::gemm`] on a SIMD
-/// [`Kernel`] (A or B stored transposed is transposed first), with C's rows
-/// split across the current rayon pool in whole kernel tiles. Everything
-/// else goes to `matrixmultiply`, large products split the same way: C is
-/// halved recursively along its longer side. Every element of C is one dot
-/// product over the whole of K in the same order either way, so the result
-/// is **bit-for-bit the same whatever the number of threads**. Run inside
+/// f32 with α = 1 and β ∈ {0, 1} runs [`kernels::gemm`] on a SIMD
+/// [`Kernel`] (A or B stored transposed, as in Affine's backward pass, is
+/// transposed into a row-major copy first; sums longer than 1024 are added
+/// in pieces), with C's rows split across the current rayon pool in whole
+/// kernel tiles. Everything else goes to `matrixmultiply`, large products
+/// split the same way: C is halved recursively along its longer side. Every
+/// element of C is computed by the same operations in the same order
+/// whatever the split, so the result is **bit-for-bit the same whatever the
+/// number of threads**. Run inside
 /// `rayon::ThreadPool::install` to choose the thread count.
 ///
 /// # Errors
@@ -77,12 +79,9 @@ pub fn gemm<T: Float>(
     let kernel = Kernel::active();
     let accumulate = beta == T::one();
     let simd = kernel != Kernel::Portable && TypeId::of::<T>() == TypeId::of::<f32>();
-    if simd && a.ncols() <= KERNEL_MAX_K && alpha == T::one() && (accumulate || beta == T::zero()) {
-        if let (true, true, Some(c)) = (
-            a.is_standard_layout(),
-            b.is_standard_layout(),
-            c.as_slice_mut(),
-        ) {
+    if simd && alpha == T::one() && (accumulate || beta == T::zero()) {
+        if let Some(c) = c.as_slice_mut() {
+            let (a, b) = (row_major(kernel, a), row_major(kernel, b));
             by_rows(kernel, (a.view(), b.view()), c, accumulate);
             return Ok(());
         }
@@ -90,6 +89,25 @@ pub fn gemm<T: Float>(
     let pieces = rayon::current_num_threads();
     split(alpha, a.view(), b.view(), beta, c.view_mut(), pieces);
     Ok(())
+}
+
+/// `m` itself when its rows are contiguous, else a row-major copy: by
+/// [`kernels::transpose`] when `m` is a row-major matrix seen transposed
+/// (`x.t()`, Affine's backward operands), element by element otherwise.
+fn row_major<'a, T: Float>(kernel: Kernel, m: &'a ArrayView2<'a, T>) -> CowArray<'a, T, Ix2> {
+    if m.is_standard_layout() {
+        return CowArray::from(m.view());
+    }
+    let t = m.t();
+    match t.as_slice() {
+        Some(src) if t.is_standard_layout() => {
+            let (rows, cols) = m.dim();
+            let mut dst = vec![T::zero(); rows * cols];
+            kernels::transpose(kernel, src, rows, (cols, rows), &mut dst, cols);
+            CowArray::from(Array2::from_shape_vec((rows, cols), dst).expect("rows × cols"))
+        }
+        _ => CowArray::from(m.as_standard_layout().into_owned()),
+    }
 }
 
 /// Row-major C (+)= A·B by [`kernels::gemm`], C's rows split across the
@@ -118,24 +136,30 @@ fn by_rows<T: Float>(
         .for_each(|(piece, c)| {
             let first = piece * rows_per_piece;
             let rows = c.len() / n;
-            let a_rows = kernels::strided_rows(first * k, rows, k);
-            kernels::gemm(
-                kernel,
-                (rows, n, k),
-                Operand {
-                    data: a_data,
-                    rows: &a_rows,
-                    col_stride: 1,
-                },
-                Operand {
-                    data: b_data,
-                    rows: &b_rows,
-                    col_stride: 1,
-                },
-                c,
-                n,
-                accumulate,
-            );
+            let mut a_rows = kernels::strided_rows(first * k, rows, k);
+            // Whole sums of at most KERNEL_MAX_K, the same pieces for every row.
+            let parts = k.div_ceil(KERNEL_MAX_K).max(1);
+            for part in 0..parts {
+                let (from, to) = (part * k / parts, (part + 1) * k / parts);
+                kernels::gemm(
+                    kernel,
+                    (rows, n, to - from),
+                    Operand {
+                        data: a_data,
+                        rows: &a_rows,
+                        col_stride: 1,
+                    },
+                    Operand {
+                        data: b_data,
+                        rows: &b_rows[from..to],
+                        col_stride: 1,
+                    },
+                    c,
+                    n,
+                    accumulate || part > 0,
+                );
+                a_rows.iter_mut().for_each(|r| *r += to - from);
+            }
         });
 }
 
@@ -215,6 +239,54 @@ mod tests {
                 .iter()
                 .zip(&reference)
                 .all(|(x, y)| (x - y).abs() < 1e-3));
+        }
+    }
+
+    /// Affine's products: operands seen transposed (∂L/∂W = Xᵀ·G, ∂L/∂X =
+    /// G·Wᵀ) and a sum longer than one kernel call takes (SimpleConvNet's
+    /// 4320 inputs), against the f64 product, on one and two threads.
+    #[test]
+    fn transposed_operands_and_long_sums_match_f64() {
+        let mut rng = seeded(1);
+        for (m, k, n, a_t, b_t) in [
+            (100, 4320, 100, false, false),
+            (4320, 100, 100, true, false),
+            (100, 100, 4320, false, true),
+            (50, 2500, 30, true, true),
+        ] {
+            let a_store: Array2<f32> = if a_t {
+                uniform((k, m), -1.0, 1.0, &mut rng).unwrap()
+            } else {
+                uniform((m, k), -1.0, 1.0, &mut rng).unwrap()
+            };
+            let b_store: Array2<f32> = if b_t {
+                uniform((n, k), -1.0, 1.0, &mut rng).unwrap()
+            } else {
+                uniform((k, n), -1.0, 1.0, &mut rng).unwrap()
+            };
+            let a = if a_t { a_store.t() } else { a_store.view() };
+            let b = if b_t { b_store.t() } else { b_store.view() };
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let mut c = Array2::from_elem((m, n), 0.5_f32);
+                pool.install(|| gemm(1.0, &a, &b, 1.0, &mut c.view_mut()))
+                    .unwrap();
+                c
+            };
+            let one = run(1);
+            assert_eq!(bits(&one), bits(&run(2)), "{m}x{k}x{n}");
+            let exact = a.mapv(f64::from).dot(&b.mapv(f64::from)) + 0.5;
+            let worst = one
+                .iter()
+                .zip(&exact)
+                .map(|(&x, y)| (f64::from(x) - y).abs())
+                .fold(0.0, f64::max);
+            // Sums of k products of values in [-1, 1]: f32 rounding grows
+            // about as √k·2⁻²⁴ per term.
+            assert!(worst < 1e-6 * k as f64, "{m}x{k}x{n}: off by {worst}");
         }
     }
 
