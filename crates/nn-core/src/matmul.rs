@@ -81,14 +81,57 @@ pub fn gemm<T: Float>(
     let simd = kernel != Kernel::Portable && TypeId::of::<T>() == TypeId::of::<f32>();
     if simd && alpha == T::one() && (accumulate || beta == T::zero()) {
         if let Some(c) = c.as_slice_mut() {
-            let (a, b) = (row_major(kernel, a), row_major(kernel, b));
-            by_rows(kernel, (a.view(), b.view()), c, accumulate);
+            on_kernel(kernel, (a, b), c, accumulate);
             return Ok(());
         }
     }
     let pieces = rayon::current_num_threads();
     split(alpha, a.view(), b.view(), beta, c.view_mut(), pieces);
     Ok(())
+}
+
+/// What one element copied into row-major order costs, in multiply-adds of
+/// the kernels (an 8 × 8 block transposes in about as many instructions as
+/// 8 × 8 × 8 multiply-adds take at 16 per instruction).
+const COPY_COST: usize = 8;
+
+/// Row-major C (+)= A·B (m × n, sum over k) on the kernels: as written, or
+/// as Cᵀ = Bᵀ·Aᵀ into a copy of C, whichever costs fewer multiply-adds
+/// counted in whole tiles, plus [`COPY_COST`] per element copied. Affine's
+/// ∂L/∂W = Xᵀ·G takes the second way round when the layer has fewer outputs
+/// than inputs: X is then read in place and C's long side is the tiles'
+/// wide one. Either way each element of C is the same sum in the same order.
+fn on_kernel<T: Float>(
+    kernel: Kernel,
+    (a, b): (&ArrayView2<'_, T>, &ArrayView2<'_, T>),
+    c: &mut [T],
+    accumulate: bool,
+) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let (a_rows, b_rows) = (a.is_standard_layout(), b.is_standard_layout());
+    let cost = |(m, n): (usize, usize), copied: usize| {
+        let (mr, nr) = kernel.gemm_tile();
+        m.next_multiple_of(mr) * n.next_multiple_of(nr) * k + COPY_COST * copied
+    };
+    let copies = |rows_ok: bool, len: usize| if rows_ok { 0 } else { len };
+    let direct = cost((m, n), copies(a_rows, m * k) + copies(b_rows, k * n));
+    let transposed = cost(
+        (n, m),
+        copies(!b_rows, k * n) + copies(!a_rows, m * k) + m * n * (1 + usize::from(accumulate)),
+    );
+    if direct <= transposed {
+        let (a, b) = (row_major(kernel, a), row_major(kernel, b));
+        by_rows(kernel, (a.view(), b.view()), c, accumulate);
+        return;
+    }
+    let (bt, at) = (b.t(), a.t());
+    let (bt, at) = (row_major(kernel, &bt), row_major(kernel, &at));
+    let mut ct = vec![T::zero(); n * m];
+    if accumulate {
+        kernels::transpose(kernel, c, n, (m, n), &mut ct, m);
+    }
+    by_rows(kernel, (bt.view(), at.view()), &mut ct, accumulate);
+    kernels::transpose(kernel, &ct, m, (n, m), c, n);
 }
 
 /// `m` itself when its rows are contiguous, else a row-major copy: by
@@ -251,8 +294,10 @@ mod tests {
         for (m, k, n, a_t, b_t) in [
             (100, 4320, 100, false, false),
             (4320, 100, 100, true, false),
+            (784, 100, 50, true, false),
             (100, 100, 4320, false, true),
             (50, 2500, 30, true, true),
+            (3, 7, 200, false, false),
         ] {
             let a_store: Array2<f32> = if a_t {
                 uniform((k, m), -1.0, 1.0, &mut rng).unwrap()
@@ -266,27 +311,35 @@ mod tests {
             };
             let a = if a_t { a_store.t() } else { a_store.view() };
             let b = if b_t { b_store.t() } else { b_store.view() };
-            let run = |threads: usize| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                let mut c = Array2::from_elem((m, n), 0.5_f32);
-                pool.install(|| gemm(1.0, &a, &b, 1.0, &mut c.view_mut()))
-                    .unwrap();
-                c
-            };
-            let one = run(1);
-            assert_eq!(bits(&one), bits(&run(2)), "{m}x{k}x{n}");
-            let exact = a.mapv(f64::from).dot(&b.mapv(f64::from)) + 0.5;
-            let worst = one
-                .iter()
-                .zip(&exact)
-                .map(|(&x, y)| (f64::from(x) - y).abs())
-                .fold(0.0, f64::max);
-            // Sums of k products of values in [-1, 1]: f32 rounding grows
-            // about as √k·2⁻²⁴ per term.
-            assert!(worst < 1e-6 * k as f64, "{m}x{k}x{n}: off by {worst}");
+            let run =
+                |threads: usize, beta: f32, a: &ArrayView2<'_, f32>, b: &ArrayView2<'_, f32>| {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .unwrap();
+                    let mut c = Array2::from_elem((m, n), 0.5_f32);
+                    pool.install(|| gemm(1.0, a, b, beta, &mut c.view_mut()))
+                        .unwrap();
+                    c
+                };
+            let (a_copy, b_copy) = (a.to_owned(), b.to_owned());
+            for beta in [0.0, 1.0] {
+                let one = run(1, beta, &a, &b);
+                assert_eq!(bits(&one), bits(&run(2, beta, &a, &b)), "{m}x{k}x{n}");
+                // Row-major copies may take the other way round (C or Cᵀ):
+                // the same sums in the same order, so the same bits.
+                let copied = run(1, beta, &a_copy.view(), &b_copy.view());
+                assert_eq!(bits(&one), bits(&copied), "{m}x{k}x{n}, copies");
+                let exact = a.mapv(f64::from).dot(&b.mapv(f64::from)) + 0.5 * f64::from(beta);
+                let worst = one
+                    .iter()
+                    .zip(&exact)
+                    .map(|(&x, y)| (f64::from(x) - y).abs())
+                    .fold(0.0, f64::max);
+                // Sums of k products of values in [-1, 1]: f32 rounding grows
+                // about as √k·2⁻²⁴ per term.
+                assert!(worst < 1e-6 * k as f64, "{m}x{k}x{n}: off by {worst}");
+            }
         }
     }
 

@@ -26,6 +26,18 @@ impl Kernel {
         }
     }
 
+    /// The rows × columns of C that one tile of [`super::gemm`] computes on
+    /// this kernel: products are done in whole tiles, so this is the unit in
+    /// which their work is counted (`crate::gemm` chooses between computing C
+    /// and Cᵀ by it). The portable kernel's is matrixmultiply's f32 tile.
+    pub fn gemm_tile(self) -> (usize, usize) {
+        match self {
+            Kernel::Avx512 => (6, 32),
+            Kernel::Avx2 => (6, 16),
+            Kernel::Portable => (8, 8),
+        }
+    }
+
     /// Whether this CPU can run the kernel.
     pub fn supported(self) -> bool {
         match self {
