@@ -13,7 +13,7 @@ use crate::{Error, Float, Result, Shape};
 const PARALLEL_MIN_MACS: usize = 1 << 18;
 
 /// The longest sum one kernel call takes: the kernels keep a K × 16 panel
-/// of B in cache while each 6-row tile of A passes over it, and do not block
+/// of B in cache while each row tile of A passes over it, and do not block
 /// K themselves; at 1024 that panel is 64 KiB. Longer sums (SimpleConvNet's
 /// first Affine, K = 4320) are cut into pieces of at most this many, added
 /// into C one after another, in the same order on any number of threads.
@@ -110,7 +110,7 @@ fn on_kernel<T: Float>(
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let (a_rows, b_rows) = (a.is_standard_layout(), b.is_standard_layout());
     let cost = |(m, n): (usize, usize), copied: usize| {
-        let (mr, nr) = kernel.gemm_tile();
+        let (mr, nr) = kernel.gemm_tile(m);
         m.next_multiple_of(mr) * n.next_multiple_of(nr) * k + COPY_COST * copied
     };
     let copies = |rows_ok: bool, len: usize| if rows_ok { 0 } else { len };
@@ -154,7 +154,7 @@ fn row_major<'a, T: Float>(kernel: Kernel, m: &'a ArrayView2<'a, T>) -> CowArray
 }
 
 /// Row-major C (+)= A·B by [`kernels::gemm`], C's rows split across the
-/// pool in multiples of the kernels' 6-row tiles.
+/// pool in whole tiles.
 fn by_rows<T: Float>(
     kernel: Kernel,
     (a, b): (ArrayView2<'_, T>, ArrayView2<'_, T>),
@@ -170,7 +170,9 @@ fn by_rows<T: Float>(
     } else {
         rayon::current_num_threads()
     };
-    let rows_per_piece = m.div_ceil(pieces.max(1)).div_ceil(6) * 6;
+    let rows_per_piece = m
+        .div_ceil(pieces.max(1))
+        .next_multiple_of(kernel.gemm_tile(m).0);
     if n == 0 || rows_per_piece == 0 {
         return;
     }

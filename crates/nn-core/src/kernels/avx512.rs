@@ -67,8 +67,9 @@ unsafe impl Lanes for Avx512 {
     }
 }
 
-/// See [`super::gemm`]. Tiles of 6 rows × 32 columns (12 accumulators of
-/// the 32 registers), the AVX2 tile at twice the width.
+/// See [`super::gemm`]. Tiles of 8 or 6 rows × 32 columns (16 or 12
+/// accumulators of the 32 registers), as [`super::Kernel::gemm_tile`] says
+/// for `m` rows.
 ///
 /// # Safety
 /// The CPU must support AVX-512F, and A, B and C must hold every element
@@ -83,7 +84,13 @@ pub(crate) unsafe fn gemm(
     accumulate: bool,
 ) {
     // SAFETY: forwarded from this function's own contract.
-    unsafe { tiles::gemm::<Avx512, 6, 2>((m, n, k), a, b, c, ldc, accumulate) };
+    unsafe {
+        if super::Kernel::Avx512.gemm_tile(m).0 == 8 {
+            tiles::gemm::<Avx512, 8, 2>((m, n, k), a, b, c, ldc, accumulate);
+        } else {
+            tiles::gemm::<Avx512, 6, 2>((m, n, k), a, b, c, ldc, accumulate);
+        }
+    }
 }
 
 /// See [`super::gemm_nt`]. Tiles of 2 rows of A × 5 rows of B, as AVX2's,

@@ -27,11 +27,17 @@ impl Kernel {
     }
 
     /// The rows × columns of C that one tile of [`super::gemm`] computes on
-    /// this kernel: products are done in whole tiles, so this is the unit in
-    /// which their work is counted (`crate::gemm` chooses between computing C
-    /// and Cᵀ by it). The portable kernel's is matrixmultiply's f32 tile.
-    pub fn gemm_tile(self) -> (usize, usize) {
+    /// this kernel for a product whose C has `m` rows: products are done in
+    /// whole tiles, so this is the unit in which their work is counted
+    /// (`crate::gemm` chooses between computing C and Cᵀ by it). AVX-512's
+    /// 32 registers hold 8 rows × 32 columns of sums, which it takes unless
+    /// 6 rows waste fewer (m = 30 or 100: 8-row tiles would compute 32 or 104
+    /// rows); AVX2's 16 hold 6 × 16. The portable kernel's is
+    /// matrixmultiply's f32 tile. Which tile computes an element does not
+    /// change its bits.
+    pub fn gemm_tile(self, m: usize) -> (usize, usize) {
         match self {
+            Kernel::Avx512 if m.next_multiple_of(8) <= m.next_multiple_of(6) => (8, 32),
             Kernel::Avx512 => (6, 32),
             Kernel::Avx2 => (6, 16),
             Kernel::Portable => (8, 8),

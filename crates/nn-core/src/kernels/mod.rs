@@ -372,6 +372,10 @@ mod tests {
                 Way::Lanes8 => unsafe {
                     tiles::gemm::<Emulated<8>, 6, 2>(dims, a, b, c, ldc, accumulate)
                 },
+                // The AVX-512 kernel's choice of 8- or 6-row tiles.
+                Way::Lanes16 if Kernel::Avx512.gemm_tile(dims.0).0 == 8 => unsafe {
+                    tiles::gemm::<Emulated<16>, 8, 2>(dims, a, b, c, ldc, accumulate)
+                },
                 Way::Lanes16 => unsafe {
                     tiles::gemm::<Emulated<16>, 6, 2>(dims, a, b, c, ldc, accumulate)
                 },
