@@ -133,8 +133,8 @@ fn ci_steps() -> Vec<Step> {
     steps
 }
 
-/// The examples, run as a user would, from the test-profile build the tests
-/// just made: a custom CNN, Fashion-MNIST with a schedule and early stopping
+/// The examples, built in the test profile beside the tests (these only; the
+/// others are checked by clippy) and run as a user would: a custom CNN, Fashion-MNIST with a schedule and early stopping
 /// (when NN_DATA_DIR has it), inference from a checkpoint `nn train` writes,
 /// and the notes' figures. They are built for the whole workspace, as the
 /// tests were, and run from `target/debug/`: `cargo run -p nn` would resolve
@@ -142,36 +142,19 @@ fn ci_steps() -> Vec<Step> {
 /// 2 cores).
 fn example_steps() -> Vec<Step> {
     let model = "target/example-model.safetensors";
-    let build = [
-        "build",
-        "--quiet",
-        "--profile",
-        "test",
-        "--workspace",
-        "--example",
-        "custom_cnn",
-        "--example",
-        "fashion_schedule",
-        "--example",
-        "inference",
-        "--example",
-        "figures",
-        "--bins",
-    ];
-    let mut steps = vec![
-        Step::cargo("build the examples", &build),
-        Step::built("custom_cnn", "examples/custom_cnn", &[]),
-    ];
+    // The examples this runs, so that the build below builds exactly those.
+    let mut built = Vec::new();
+    let mut example = |name: &'static str, args: &[&str]| {
+        built.push(name);
+        Step::built(name, &format!("examples/{name}"), args)
+    };
+    let mut runs = vec![example("custom_cnn", &[])];
     if std::env::var_os("NN_DATA_DIR").is_some() {
-        steps.push(Step::built(
-            "fashion_schedule",
-            "examples/fashion_schedule",
-            &[],
-        ));
+        runs.push(example("fashion_schedule", &[]));
     } else {
         println!("xtask: the fashion_schedule example is skipped: NN_DATA_DIR is not set");
     }
-    steps.push(Step::built(
+    runs.push(Step::built(
         "nn train (for the inference example)",
         "nn",
         &[
@@ -191,11 +174,20 @@ fn example_steps() -> Vec<Step> {
             model,
         ],
     ));
-    steps.push(Step::built("inference", "examples/inference", &[model]));
-    steps.push(Step::built(
-        "figures",
-        "examples/figures",
-        &["target/figures"],
-    ));
+    runs.push(example("inference", &[model]));
+    runs.push(example("figures", &["target/figures"]));
+    let mut build = vec![
+        "build",
+        "--quiet",
+        "--profile",
+        "test",
+        "--workspace",
+        "--bins",
+    ];
+    for name in built {
+        build.extend(["--example", name]);
+    }
+    let mut steps = vec![Step::cargo("build the examples", &build)];
+    steps.extend(runs);
     steps
 }

@@ -12,9 +12,10 @@ use crate::{Error, Float, Result, Shape};
 /// handing work to another thread costs more than it saves.
 const PARALLEL_MIN_MACS: usize = 1 << 18;
 
-/// The longest sum one kernel call takes: the kernels keep a K × 16 panel
-/// of B in cache while each row tile of A passes over it, and do not block
-/// K themselves; at 1024 that panel is 64 KiB. Longer sums (SimpleConvNet's
+/// The longest sum one kernel call takes: the kernels keep a K-row panel of
+/// B (16 columns on AVX2, 32 on AVX-512) in cache while each row tile of A
+/// passes over it, and do not block K themselves; at 1024 that panel is 64
+/// or 128 KiB. Longer sums (SimpleConvNet's
 /// first Affine, K = 4320) are cut into pieces of at most this many, added
 /// into C one after another, in the same order on any number of threads.
 const KERNEL_MAX_K: usize = 1024;
@@ -27,9 +28,10 @@ const ALIGN: usize = 8;
 /// General matrix product C ← α·A·B + β·C (β = 0 overwrites C).
 ///
 /// f32 with α = 1 and β ∈ {0, 1} runs [`kernels::gemm`] on a SIMD
-/// [`Kernel`] (A or B stored transposed, as in Affine's backward pass, is
-/// transposed into a row-major copy first; sums longer than 1024 are added
-/// in pieces), with C's rows split across the current rayon pool in whole
+/// [`Kernel`], computing C or Cᵀ = Bᵀ·Aᵀ, whichever is cheaper (an operand
+/// stored transposed, as in Affine's backward pass, is copied into
+/// row-major order first; sums longer than 1024 are added in pieces), with
+/// C's rows split across the current rayon pool in whole
 /// kernel tiles. Everything else goes to `matrixmultiply`, large products
 /// split the same way: C is halved recursively along its longer side. Every
 /// element of C is computed by the same operations in the same order
