@@ -112,8 +112,7 @@ fn on_kernel<T: Float>(
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let (a_rows, b_rows) = (a.is_standard_layout(), b.is_standard_layout());
     let cost = |(m, n): (usize, usize), copied: usize| {
-        let (mr, nr) = kernel.gemm_tile(m);
-        m.next_multiple_of(mr) * n.next_multiple_of(nr) * k + COPY_COST * copied
+        m.next_multiple_of(kernel.gemm_tile(m).0) * kernel.gemm_cols(n) * k + COPY_COST * copied
     };
     let copies = |rows_ok: bool, len: usize| if rows_ok { 0 } else { len };
     let direct = cost((m, n), copies(a_rows, m * k) + copies(b_rows, k * n));

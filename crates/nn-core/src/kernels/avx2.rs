@@ -86,7 +86,7 @@ pub(crate) unsafe fn gemm(
     accumulate: bool,
 ) {
     // SAFETY: forwarded from this function's own contract.
-    unsafe { tiles::gemm::<Avx2, 6, 2>((m, n, k), a, b, c, ldc, accumulate) };
+    unsafe { tiles::gemm::<Avx2, Avx2, 6, 2>((m, n, k), a, b, c, ldc, accumulate) };
 }
 
 /// See [`super::gemm_nt`]. Tiles of 2 rows of A × 5 rows of B: 10

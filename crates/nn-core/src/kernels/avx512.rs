@@ -5,6 +5,7 @@
 
 use std::arch::x86_64::*;
 
+use super::avx2::Avx2;
 use super::tiles::{self, Lanes};
 use super::{Operand, Segmented};
 
@@ -69,7 +70,8 @@ unsafe impl Lanes for Avx512 {
 
 /// See [`super::gemm`]. Tiles of 8 or 6 rows × 32 columns (16 or 12
 /// accumulators of the 32 registers), as [`super::Kernel::gemm_tile`] says
-/// for `m` rows.
+/// for `m` rows; the product's last 1 to 8 columns in one 8-lane AVX2
+/// vector (`tiles::gemm`'s narrow tail).
 ///
 /// # Safety
 /// The CPU must support AVX-512F, and A, B and C must hold every element
@@ -86,9 +88,9 @@ pub(crate) unsafe fn gemm(
     // SAFETY: forwarded from this function's own contract.
     unsafe {
         if super::Kernel::Avx512.gemm_tile(m).0 == 8 {
-            tiles::gemm::<Avx512, 8, 2>((m, n, k), a, b, c, ldc, accumulate);
+            tiles::gemm::<Avx512, Avx2, 8, 2>((m, n, k), a, b, c, ldc, accumulate);
         } else {
-            tiles::gemm::<Avx512, 6, 2>((m, n, k), a, b, c, ldc, accumulate);
+            tiles::gemm::<Avx512, Avx2, 6, 2>((m, n, k), a, b, c, ldc, accumulate);
         }
     }
 }

@@ -28,8 +28,8 @@ impl Kernel {
 
     /// The rows × columns of C that one tile of [`super::gemm`] computes on
     /// this kernel for a product whose C has `m` rows: products are done in
-    /// whole tiles, so this is the unit in which their work is counted
-    /// (`crate::gemm` chooses between computing C and Cᵀ by it). AVX-512's
+    /// whole tiles of these rows (`crate::gemm` chooses between computing C
+    /// and Cᵀ by them and by [`Kernel::gemm_cols`]). AVX-512's
     /// 32 registers hold 8 rows × 32 columns of sums, which it takes unless
     /// 6 rows waste fewer (m = 30 or 100: 8-row tiles would compute 32 or 104
     /// rows); AVX2's 16 hold 6 × 16. The portable kernel's is
@@ -41,6 +41,23 @@ impl Kernel {
             Kernel::Avx512 => (6, 32),
             Kernel::Avx2 => (6, 16),
             Kernel::Portable => (8, 8),
+        }
+    }
+
+    /// How many columns of C [`super::gemm`] computes on this kernel for
+    /// `n`, counted in 16-lane (AVX-512) or 8-lane (AVX2) vectors: whole
+    /// vectors, the last one partly for nothing, except that AVX-512 does
+    /// its last 1 to 8 columns in one 8-lane vector, counted as 8. That is
+    /// what it costs on Zen 4, which executes a 16-lane multiply-add as two
+    /// 8-lane halves; on CPUs with full-width AVX-512 units an 8-lane
+    /// vector costs as much as a 16-lane one, and 50 columns, counted as 56,
+    /// cost 64. Used with [`Kernel::gemm_tile`]'s rows to count a product's
+    /// work. (The portable kernel's count is matrixmultiply's 8-wide tiles.)
+    pub fn gemm_cols(self, n: usize) -> usize {
+        match self {
+            Kernel::Avx512 if (1..=8).contains(&(n % 16)) => n / 16 * 16 + 8,
+            Kernel::Avx512 => n.next_multiple_of(16),
+            Kernel::Avx2 | Kernel::Portable => n.next_multiple_of(8),
         }
     }
 

@@ -370,14 +370,14 @@ mod tests {
             match self {
                 Way::Kernel(kernel) => gemm(kernel, dims, a, b, c, ldc, accumulate),
                 Way::Lanes8 => unsafe {
-                    tiles::gemm::<Emulated<8>, 6, 2>(dims, a, b, c, ldc, accumulate)
+                    tiles::gemm::<Emulated<8>, Emulated<8>, 6, 2>(dims, a, b, c, ldc, accumulate)
                 },
                 // The AVX-512 kernel's choice of 8- or 6-row tiles.
                 Way::Lanes16 if Kernel::Avx512.gemm_tile(dims.0).0 == 8 => unsafe {
-                    tiles::gemm::<Emulated<16>, 8, 2>(dims, a, b, c, ldc, accumulate)
+                    tiles::gemm::<Emulated<16>, Emulated<8>, 8, 2>(dims, a, b, c, ldc, accumulate)
                 },
                 Way::Lanes16 => unsafe {
-                    tiles::gemm::<Emulated<16>, 6, 2>(dims, a, b, c, ldc, accumulate)
+                    tiles::gemm::<Emulated<16>, Emulated<8>, 6, 2>(dims, a, b, c, ldc, accumulate)
                 },
             }
         }
@@ -434,6 +434,12 @@ mod tests {
             (144, 16, 784, true),
             (25, 30, 576, true),
             (9, 47, 0, false),
+            // Last columns in a narrow vector on AVX-512: 32 + 16 + 2, 32 + 8,
+            // 8 alone, 2 alone.
+            (12, 50, 37, false),
+            (9, 40, 20, true),
+            (13, 8, 11, false),
+            (3, 2, 5, false),
         ] {
             // Rows of A at a regular or at an irregular spacing.
             let (rs, cs) = (k + 2, 1);

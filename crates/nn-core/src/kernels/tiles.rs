@@ -48,12 +48,20 @@ pub(super) unsafe trait Lanes: Copy {
 /// every row tile of A uses it. Each element of C is one sum over l in
 /// order, whatever the tiling.
 ///
+/// A last, narrower panel is its whole vectors of `V` (fewer than NV) and
+/// the columns after them (1 to N). Those are copied once, zero-padded,
+/// into rows of one vector: of `H` when they fit its lanes and it is
+/// narrower, else of `V` (pass `H = V` for never). The tiles then load
+/// every vector of B whole; masks are used only to store C. (Masked loads
+/// in the inner loop, and a variable count of vectors there, ran the
+/// last panel at half the speed of the others on Zen 4.)
+///
 /// # Safety
-/// `V`'s instruction set must be available, and A, B and C must hold
-/// every element the dimensions and offsets address (as `super::gemm`
-/// checks); N·NV ≤ 64.
+/// `V`'s and `H`'s instruction sets must be available, and A, B and C must
+/// hold every element the dimensions and offsets address (as `super::gemm`
+/// checks); N·NV ≤ 64; NV ≤ 2.
 #[inline(always)]
-pub(super) unsafe fn gemm<V: Lanes, const MR: usize, const NV: usize>(
+pub(super) unsafe fn gemm<V: Lanes, H: Lanes, const MR: usize, const NV: usize>(
     (m, n, k): (usize, usize, usize),
     a: Operand<'_, f32>,
     b: Operand<'_, f32>,
@@ -61,6 +69,8 @@ pub(super) unsafe fn gemm<V: Lanes, const MR: usize, const NV: usize>(
     ldc: usize,
     accumulate: bool,
 ) {
+    // A last panel has 0 or 1 whole vectors, each a separate instance.
+    const { assert!(NV <= 2, "tiles::gemm: more than 2 vectors per tile row") };
     // Rows past the end of A read these zeros and write to `scratch`, so
     // every tile runs the full MR-row kernel.
     let zeros = vec![0.0_f32; k.max(1)];
@@ -70,9 +80,23 @@ pub(super) unsafe fn gemm<V: Lanes, const MR: usize, const NV: usize>(
         nr <= scratch.len(),
         "kernels: a tile wider than its scratch row"
     );
+    let mut packed = Vec::new();
     for j0 in (0..n).step_by(nr) {
         let cols = nr.min(n - j0);
-        let mask = V::mask(cols - V::N * ((cols - 1) / V::N));
+        // A last panel: `whole` vectors and `rest` more columns (1 to N),
+        // packed into rows of `lanes`.
+        let (whole, rest) = ((cols - 1) / V::N, cols - V::N * ((cols - 1) / V::N));
+        let narrow = H::N < V::N && rest <= H::N;
+        let lanes = if narrow { H::N } else { V::N };
+        if cols < nr {
+            packed.clear();
+            packed.resize(k * lanes, 0.0_f32);
+            for (row, &offset) in packed.chunks_exact_mut(lanes).zip(b.rows) {
+                let from = offset + j0 + V::N * whole;
+                row[..rest].copy_from_slice(&b.data[from..from + rest]);
+            }
+        }
+        let tail = (packed.as_ptr(), lanes, rest);
         for i0 in (0..m).step_by(MR) {
             let mut a_rows = [zeros.as_ptr(); MR];
             let mut c_rows = [scratch.as_mut_ptr(); MR];
@@ -81,93 +105,137 @@ pub(super) unsafe fn gemm<V: Lanes, const MR: usize, const NV: usize>(
                 a_rows[r] = unsafe { a.data.as_ptr().add(a.rows[i0 + r]) };
                 c_rows[r] = unsafe { c.as_mut_ptr().add((i0 + r) * ldc + j0) };
             }
-            // SAFETY: every row of B has `cols` valid floats from column j0;
-            // the masked loads and stores touch no others; the row pointers
-            // address k elements of A (or of `zeros`) and `cols` of C (or of
-            // `scratch`).
+            // SAFETY: every row of B has `cols` valid floats from column j0,
+            // `packed` has k rows of `lanes`; the masked stores touch no
+            // other columns of C; the row pointers address k elements of A
+            // (or of `zeros`) and `cols` of C (or of `scratch`).
             unsafe {
-                tile::<V, MR, NV>(
-                    a_rows,
-                    b.data.as_ptr().add(j0),
-                    b.rows,
-                    c_rows,
-                    cols,
-                    mask,
-                    accumulate,
-                )
+                let panel = b.data.as_ptr().add(j0);
+                match (cols == nr, whole, narrow) {
+                    (true, ..) => tile::<V, MR, NV>(a_rows, panel, b.rows, c_rows, accumulate),
+                    (false, 0, true) => tile_with_tail::<V, H, MR, 0>(
+                        a_rows, panel, b.rows, tail, c_rows, accumulate,
+                    ),
+                    (false, 0, false) => tile_with_tail::<V, V, MR, 0>(
+                        a_rows, panel, b.rows, tail, c_rows, accumulate,
+                    ),
+                    (false, _, true) => tile_with_tail::<V, H, MR, 1>(
+                        a_rows, panel, b.rows, tail, c_rows, accumulate,
+                    ),
+                    (false, _, false) => tile_with_tail::<V, V, MR, 1>(
+                        a_rows, panel, b.rows, tail, c_rows, accumulate,
+                    ),
+                }
             };
         }
     }
 }
 
-/// C[r][0..cols] (+)= Σ_l A[r][l] · B[l][0..cols] for the MR rows of a tile.
+/// C[r][0..N·NV] (+)= Σ_l A[r][l] · B[l][0..N·NV] for the MR rows of a tile.
 ///
 /// # Safety
-/// As [`gemm`]; every row of B (at `b + b_rows[l]`) has `cols` valid
-/// floats; `cols` is 1 to N·NV and `mask` selects the valid lanes of the
-/// last vector.
+/// As [`gemm`]; every row of B (at `b + b_rows[l]`) and of C has N·NV
+/// valid floats.
 #[inline(always)]
 unsafe fn tile<V: Lanes, const MR: usize, const NV: usize>(
     a: [*const f32; MR],
     b: *const f32,
     b_rows: &[usize],
     c: [*mut f32; MR],
-    cols: usize,
-    mask: V::Mask,
     accumulate: bool,
 ) {
-    let vectors = cols.div_ceil(V::N);
-    // SAFETY (whole body): the pointers address what the contract says;
-    // vectors past the last valid one are neither loaded nor stored.
+    // SAFETY (whole body): the pointers address what the contract says.
     unsafe {
         let mut acc = [[V::zero(); NV]; MR];
-        if cols == V::N * NV {
-            for (l, &offset) in b_rows.iter().enumerate() {
-                let row = b.add(offset);
-                let bv: [V; NV] = std::array::from_fn(|v| V::load(row.add(V::N * v)));
-                for r in 0..MR {
-                    let av = V::splat(a[r].add(l));
-                    for v in 0..NV {
-                        acc[r][v] = V::mul_add(av, bv[v], acc[r][v]);
-                    }
-                }
-            }
-        } else {
-            for (l, &offset) in b_rows.iter().enumerate() {
-                let row = b.add(offset);
-                let bv: [V; NV] = std::array::from_fn(|v| {
-                    if v + 1 < vectors {
-                        V::load(row.add(V::N * v))
-                    } else if v + 1 == vectors {
-                        V::load_masked(row.add(V::N * v), mask)
-                    } else {
-                        V::zero()
-                    }
-                });
-                for r in 0..MR {
-                    let av = V::splat(a[r].add(l));
-                    for v in 0..vectors {
-                        acc[r][v] = V::mul_add(av, bv[v], acc[r][v]);
-                    }
+        for (l, &offset) in b_rows.iter().enumerate() {
+            let row = b.add(offset);
+            let bv: [V; NV] = std::array::from_fn(|v| V::load(row.add(V::N * v)));
+            for r in 0..MR {
+                let av = V::splat(a[r].add(l));
+                for v in 0..NV {
+                    acc[r][v] = V::mul_add(av, bv[v], acc[r][v]);
                 }
             }
         }
         for (acc_row, &c_row) in acc.iter().zip(&c) {
-            for (v, &sum) in acc_row.iter().enumerate().take(vectors) {
-                let p = c_row.add(V::N * v);
-                let full = V::N * (v + 1) <= cols;
-                let old = match (accumulate, full) {
-                    (false, _) => V::zero(),
-                    (true, true) => V::load(p),
-                    (true, false) => V::load_masked(p, mask),
-                };
-                let new = V::add(old, sum);
-                if full {
-                    new.store(p);
-                } else {
-                    new.store_masked(p, mask);
-                }
+            for (v, &sum) in acc_row.iter().enumerate() {
+                put(sum, c_row.add(V::N * v), None, accumulate);
             }
+        }
+    }
+}
+
+/// As [`tile`], for a last panel of W whole vectors of `V` and `rest` more
+/// columns in one vector of `T`, read from `packed` (k rows of T::N
+/// floats, the columns after the whole vectors, zero-padded). With `T`
+/// narrower than `V` this saves the lanes a wide vector would compute for
+/// nothing where a wide vector costs as much as two narrow ones (AVX-512
+/// on Zen 4 executes each 16-lane multiply-add as two 8-lane halves):
+/// Affine's 50 outputs take 3 × 16 + 8 lanes instead of 4 × 16. The sums
+/// are the same multiply-adds in the same order as [`tile`]'s. W is a
+/// constant so that the accumulators stay in registers (with a variable
+/// count the compiler spilled them).
+///
+/// # Safety
+/// As [`tile`], with W·V::N valid floats in every row of B, k rows of
+/// T::N floats at `packed`, and W·V::N + `rest` valid floats in every row
+/// of C; 1 ≤ rest ≤ T::N.
+#[inline(always)]
+unsafe fn tile_with_tail<V: Lanes, T: Lanes, const MR: usize, const W: usize>(
+    a: [*const f32; MR],
+    b: *const f32,
+    b_rows: &[usize],
+    (packed, lanes, rest): (*const f32, usize, usize),
+    c: [*mut f32; MR],
+    accumulate: bool,
+) {
+    debug_assert_eq!(lanes, T::N);
+    let at = V::N * W;
+    // SAFETY (whole body): as the contract says; the masked stores touch
+    // only the `rest` columns after the whole vectors.
+    unsafe {
+        let mut acc = [[V::zero(); W]; MR];
+        let mut tail = [T::zero(); MR];
+        for (l, &offset) in b_rows.iter().enumerate() {
+            let row = b.add(offset);
+            let bv: [V; W] = std::array::from_fn(|v| V::load(row.add(V::N * v)));
+            let bt = T::load(packed.add(l * T::N));
+            for r in 0..MR {
+                let av = V::splat(a[r].add(l));
+                for v in 0..W {
+                    acc[r][v] = V::mul_add(av, bv[v], acc[r][v]);
+                }
+                tail[r] = T::mul_add(T::splat(a[r].add(l)), bt, tail[r]);
+            }
+        }
+        let mask = (rest < T::N).then(|| T::mask(rest));
+        for ((acc_row, &tail), &c_row) in acc.iter().zip(&tail).zip(&c) {
+            for (v, &sum) in acc_row.iter().enumerate() {
+                put(sum, c_row.add(V::N * v), None, accumulate);
+            }
+            put(tail, c_row.add(at), mask, accumulate);
+        }
+    }
+}
+
+/// Writes one vector of sums to C at `p` (all lanes, or the masked ones),
+/// added to what is there when `accumulate`.
+///
+/// # Safety
+/// `p` addresses the lanes written (and read).
+#[inline(always)]
+unsafe fn put<L: Lanes>(sum: L, p: *mut f32, mask: Option<L::Mask>, accumulate: bool) {
+    // SAFETY: as the contract says.
+    unsafe {
+        let old = match (accumulate, mask) {
+            (false, _) => L::zero(),
+            (true, None) => L::load(p),
+            (true, Some(mask)) => L::load_masked(p, mask),
+        };
+        let new = L::add(old, sum);
+        match mask {
+            None => new.store(p),
+            Some(mask) => new.store_masked(p, mask),
         }
     }
 }
