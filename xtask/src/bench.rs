@@ -1,5 +1,5 @@
 //! `cargo xtask bench [FILTER]`: runs the criterion benches of the top-level
-//! `benches/` and prints one line per bench that ran: median time per
+//! `benches/` (the `nn-benches` package) and prints one line per bench that ran: median time per
 //! iteration and, for benches that declare a throughput in elements (samples),
 //! samples per second.
 
@@ -10,7 +10,7 @@ use crate::step::{workspace_root, Step};
 
 pub fn run(filter: Option<&str>) -> Result<(), String> {
     let started = SystemTime::now();
-    let mut args = vec!["bench", "--package", "nn-workspace", "--benches"];
+    let mut args = vec!["bench", "--package", "nn-benches", "--benches"];
     if let Some(f) = filter {
         args.extend(["--", f]);
     }
