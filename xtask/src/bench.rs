@@ -1,7 +1,7 @@
 //! `cargo xtask bench [FILTER]`: runs the criterion benches of the top-level
-//! `benches/` (the `nn-benches` package) and prints one line per bench that ran: median time per
-//! iteration and, for benches that declare a throughput in elements (samples),
-//! samples per second.
+//! `benches/` (the `nn-benches` package) and prints one line per bench that
+//! ran: median time per iteration and, for benches that declare a
+//! throughput in elements (samples), samples per second.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

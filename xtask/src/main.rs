@@ -134,8 +134,8 @@ fn ci_steps() -> Vec<Step> {
 }
 
 /// The examples, built in the test profile beside the tests (these only; the
-/// others are checked by clippy) and run as a user would: a custom CNN, Fashion-MNIST with a schedule and early stopping
-/// (when NN_DATA_DIR has it), inference from a checkpoint `nn train` writes,
+/// others are checked by clippy) and run as a user would: a custom CNN,
+/// Fashion-MNIST with a schedule and early stopping (when NN_DATA_DIR has it), inference from a checkpoint `nn train` writes,
 /// and the notes' figures. They are built for the whole workspace, as the
 /// tests were, and run from `target/debug/`: `cargo run -p nn` would resolve
 /// the dependencies' features for one package and rebuild them (2 minutes on

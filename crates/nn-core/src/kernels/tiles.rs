@@ -84,8 +84,9 @@ pub(super) unsafe fn gemm<V: Lanes, H: Lanes, const MR: usize, const NV: usize>(
     for j0 in (0..n).step_by(nr) {
         let cols = nr.min(n - j0);
         // A last panel: `whole` vectors and `rest` more columns (1 to N),
-        // packed into rows of `lanes`.
-        let (whole, rest) = ((cols - 1) / V::N, cols - V::N * ((cols - 1) / V::N));
+        // packed into rows of `lanes` (H's or V's).
+        let whole = (cols - 1) / V::N;
+        let rest = cols - V::N * whole;
         let narrow = H::N < V::N && rest <= H::N;
         let lanes = if narrow { H::N } else { V::N };
         if cols < nr {
@@ -96,7 +97,7 @@ pub(super) unsafe fn gemm<V: Lanes, H: Lanes, const MR: usize, const NV: usize>(
                 row[..rest].copy_from_slice(&b.data[from..from + rest]);
             }
         }
-        let tail = (packed.as_ptr(), lanes, rest);
+        let tail = (packed.as_ptr(), rest);
         for i0 in (0..m).step_by(MR) {
             let mut a_rows = [zeros.as_ptr(); MR];
             let mut c_rows = [scratch.as_mut_ptr(); MR];
@@ -185,11 +186,10 @@ unsafe fn tile_with_tail<V: Lanes, T: Lanes, const MR: usize, const W: usize>(
     a: [*const f32; MR],
     b: *const f32,
     b_rows: &[usize],
-    (packed, lanes, rest): (*const f32, usize, usize),
+    (packed, rest): (*const f32, usize),
     c: [*mut f32; MR],
     accumulate: bool,
 ) {
-    debug_assert_eq!(lanes, T::N);
     let at = V::N * W;
     // SAFETY (whole body): as the contract says; the masked stores touch
     // only the `rest` columns after the whole vectors.
