@@ -283,8 +283,10 @@ pub fn train<'a, T: Float>(
 ///
 /// Call it inside a rayon pool of the size you want (`ThreadPool::install`);
 /// the pool's threads are kept warm while it runs
-/// ([`nn_core::with_warm_workers`]). The same inputs give the same bits on
-/// any number of threads, and `start_epoch` resumes a run exactly.
+/// ([`nn_core::with_warm_workers`]). When the pool leaves a core of the
+/// machine idle, a loader thread gathers the next batch there while this
+/// one trains. The same inputs give the same bits on any number of threads,
+/// and `start_epoch` resumes a run exactly.
 ///
 /// # Errors
 /// [`Error::Diverged`] naming the iteration when the loss becomes NaN or
@@ -355,17 +357,16 @@ pub fn fit<T: Float>(
             progress.start_epoch(epoch, epochs, in_epoch);
             let start = Instant::now();
             let (mut loss_sum, mut samples) = (0.0, 0usize);
-            for (i, indices) in MiniBatches::with_sampling(
+            let batches = MiniBatches::with_sampling(
                 train.len(),
                 config.batch_size,
                 config.seed,
                 epoch as u64,
                 config.sampling,
             )
-            .take(in_epoch)
-            .enumerate()
-            {
-                let batch = train.gather(&indices)?;
+            .take(in_epoch);
+            for_each_batch(train, batches, spare_core(), |i, batch| {
+                let count = batch.len();
                 let loss = net.gradient(batch.images, &batch.labels)?.as_f64();
                 if !loss.is_finite() {
                     return Err(Error::Diverged {
@@ -377,13 +378,14 @@ pub fn fit<T: Float>(
                 optimizer.step(net)?;
                 history.losses.push(loss);
                 loss_sum += loss;
-                samples += indices.len();
+                samples += count;
                 progress.batch(
                     i + 1,
                     loss,
                     samples as f64 / start.elapsed().as_secs_f64().max(1e-9),
                 );
-            }
+                Ok(())
+            })?;
             let seconds = start.elapsed().as_secs_f64();
             let (validation_loss, validation_accuracy) = match validation {
                 Some(v) => {
@@ -444,4 +446,121 @@ pub fn fit<T: Float>(
         }
         Ok(history)
     })
+}
+
+/// Whether the machine has a core that the compute threads (the current
+/// rayon pool) leave idle.
+fn spare_core() -> bool {
+    std::thread::available_parallelism()
+        .is_ok_and(|cores| cores.get() > rayon::current_num_threads())
+}
+
+/// Calls `step` with each mini-batch of `batches` (its number and the batch
+/// gathered from `train`), in order, until one fails.
+///
+/// Gathering a batch reads its rows from all over the training set: for the
+/// two-layer network on MNIST that is 40 µs of a 240 µs step spent waiting
+/// for memory. With `loader` (when there is a [`spare_core`]: `nn train
+/// --threads 1` on two cores), a loader thread gathers the next batch while
+/// `step` trains on this one, as a PyTorch `DataLoader` worker does;
+/// otherwise the batches are gathered in turn. The batches, and so the
+/// results, are the same either way.
+fn for_each_batch<T: Float>(
+    train: &Split<T>,
+    batches: impl Iterator<Item = Vec<usize>> + Send,
+    loader: bool,
+    mut step: impl FnMut(usize, Split<T>) -> Result<()>,
+) -> Result<()> {
+    if !loader {
+        for (i, indices) in batches.enumerate() {
+            step(i, train.gather(&indices)?)?;
+        }
+        return Ok(());
+    }
+    std::thread::scope(|scope| {
+        // One batch waits while the next is gathered: two ahead at most.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for indices in batches {
+                // A closed channel means `step` failed: stop gathering.
+                if sender.send(train.gather(&indices)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (i, batch) in receiver.iter().enumerate() {
+            step(i, batch?)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(n: usize) -> Split<f32> {
+        let images = Tensor::from_shape_fn(ndarray::IxDyn(&[n, 2]), |i| (i[0] * 2 + i[1]) as f32);
+        Split {
+            images,
+            labels: (0..n).collect(),
+            one_hot: None,
+        }
+    }
+
+    /// Every batch, whole and in order, with or without the loader thread;
+    /// a failing step or an impossible batch stops the loop (and the
+    /// loader) with its error.
+    #[test]
+    fn batches_are_the_same_with_and_without_the_loader() {
+        let train = numbered(10);
+        let order = || MiniBatches::new(10, 3, 5, 0);
+        let mut expected = Vec::new();
+        for loader in [false, true] {
+            let mut seen = Vec::new();
+            for_each_batch(&train, order(), loader, |i, batch| {
+                seen.push((i, batch.labels.clone(), batch.images.clone()));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(seen.len(), 4);
+            for ((i, labels, images), indices) in seen.iter().zip(order()) {
+                assert_eq!(labels, &indices, "batch {i}");
+                let rows: Vec<f32> = indices
+                    .iter()
+                    .flat_map(|&k| [(2 * k) as f32, (2 * k + 1) as f32])
+                    .collect();
+                assert_eq!(images.as_slice().unwrap(), rows.as_slice(), "batch {i}");
+            }
+            if loader {
+                assert_eq!(seen, expected);
+            }
+            expected = seen;
+
+            let mut steps = 0;
+            let err = for_each_batch(&train, order(), loader, |i, _| {
+                steps += 1;
+                match i {
+                    1 => Err(Error::InvalidArgument {
+                        op: "step",
+                        message: "stop here".into(),
+                    }),
+                    _ => Ok(()),
+                }
+            })
+            .unwrap_err();
+            assert!(err.to_string().contains("stop here"), "{err}");
+            assert_eq!(steps, 2);
+
+            let past_the_end = vec![vec![0, 1], vec![3, 10], vec![2]];
+            let mut steps = 0;
+            let err = for_each_batch(&train, past_the_end.into_iter(), loader, |_, _| {
+                steps += 1;
+                Ok(())
+            })
+            .unwrap_err();
+            assert!(err.to_string().contains("index 10"), "{err}");
+            assert_eq!(steps, 1);
+        }
+    }
 }
