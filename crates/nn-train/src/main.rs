@@ -184,7 +184,8 @@ fn optimizer_choices() -> PossibleValuesParser {
 
 #[derive(Args)]
 struct Common {
-    /// Threads to use [default: all the CPUs]. Results are the same for any number.
+    /// Threads to compute with [default: all the CPUs]. Results are the same for any
+    /// number. With fewer than the CPUs, `nn train` gathers the next batch on a spare one.
     #[arg(long)]
     threads: Option<usize>,
     /// Folder holding mnist/ and fashion-mnist/ [default: $NN_DATA_DIR, else a per-user cache folder].
