@@ -9,6 +9,29 @@
 use ndarray::{ArrayD, ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Zip};
 use nn_core::{Float, ELEMENTWISE_CHUNK};
 
+/// `x`, or zero when it is subnormal (non-zero and smaller than the
+/// smallest normal number): what the decaying states (momentum, Adam's m
+/// and v, RMSprop's h) store.
+///
+/// The state of a weight whose gradient stays zero (one feeding a ReLU that
+/// no longer fires) shrinks by a constant factor at every step into the
+/// subnormal range, and stays there: a tenth of the smallest subnormals
+/// rounds to nothing, so `m − 0.1·m` is `m` again. After two epochs of
+/// SimpleConvNet, 100k of the 432k first moments of its large Affine layer
+/// were subnormal, and arithmetic on subnormals is slow: on Zen 4 the
+/// later epochs ran 5–10% slower than the first. A subnormal state's
+/// contribution to an update is below half the last bit of any weight
+/// larger than about 10⁻²⁴, so the weights keep the same bits; the state
+/// reads 0 instead of a few 10⁻⁴⁵.
+#[inline(always)]
+pub(crate) fn flushed<T: Float>(x: T) -> T {
+    if x.abs() < T::min_positive_value() {
+        T::zero()
+    } else {
+        x
+    }
+}
+
 fn parallel(len: usize) -> bool {
     len >= 2 * ELEMENTWISE_CHUNK
 }
