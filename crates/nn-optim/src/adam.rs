@@ -80,8 +80,8 @@ impl Rule<2> for AdamConfig {
         );
         let [m, v] = state;
         elementwise::update2(param, grad, (m, v), |w, g, m, v| {
-            *m = elementwise::flushed(*m + b1 * (g - *m));
-            *v = elementwise::flushed(*v + b2 * (g * g - *v));
+            *m += b1 * (g - *m);
+            *v += b2 * (g * g - *v);
             *w -= lr_t * *m / (v.sqrt() + guard);
         });
     }

@@ -95,8 +95,8 @@ impl Rule<2> for AdamWConfig {
         let (a1, a2) = (T::cast(1.0 - beta1), T::cast(1.0 - beta2));
         elementwise::update2(param, grad, (m, v), |w, g, m, v| {
             *w *= shrink;
-            *m = elementwise::flushed(b1 * *m + a1 * g);
-            *v = elementwise::flushed(b2 * *v + a2 * g * g);
+            *m = b1 * *m + a1 * g;
+            *v = b2 * *v + a2 * g * g;
             *w -= step * *m / (v.sqrt() / c2 + eps);
         });
     }

@@ -10,8 +10,9 @@ use ndarray::{ArrayD, ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Zip}
 use nn_core::{Float, ELEMENTWISE_CHUNK};
 
 /// `x`, or zero when it is subnormal (non-zero and smaller than the
-/// smallest normal number): what the decaying states (momentum, Adam's m
-/// and v, RMSprop's h) store.
+/// smallest normal number): how [`update1`] and [`update2`] store every
+/// state value after the rule's update. It matters for the decaying states
+/// (momentum, Adam's m and v, RMSprop's h).
 ///
 /// The state of a weight whose gradient stays zero (one feeding a ReLU that
 /// no longer fires) shrinks by a constant factor at every step into the
@@ -24,7 +25,7 @@ use nn_core::{Float, ELEMENTWISE_CHUNK};
 /// larger than about 10⁻²⁴, so the weights keep the same bits; the state
 /// reads 0 instead of a few 10⁻⁴⁵.
 #[inline(always)]
-pub(crate) fn flushed<T: Float>(x: T) -> T {
+fn flushed<T: Float>(x: T) -> T {
     if x.abs() < T::min_positive_value() {
         T::zero()
     } else {
@@ -66,14 +67,18 @@ pub(crate) fn update<T: Float>(
     }
 }
 
-/// `f(w, g, s)` with one state tensor of the parameter's shape.
+/// `f(w, g, s)` with one state tensor of the parameter's shape, each state
+/// value then stored [`flushed`].
 pub(crate) fn update1<T: Float>(
     param: ArrayViewMutD<'_, T>,
     grad: ArrayViewD<'_, T>,
     s: &mut ArrayD<T>,
     f: impl Fn(&mut T, T, &mut T) + Send + Sync,
 ) {
-    let body = |w: &mut T, &g: &T, s: &mut T| f(w, g, s);
+    let body = |w: &mut T, &g: &T, s: &mut T| {
+        f(w, g, s);
+        *s = flushed(*s);
+    };
     match (flat(param), flat_ref(grad.view()), flat(s.view_mut())) {
         (Ok(p), Some(g), Ok(s)) if parallel(p.len()) => {
             Zip::from(p).and(g).and(s).par_for_each(body)
@@ -86,14 +91,19 @@ pub(crate) fn update1<T: Float>(
     }
 }
 
-/// `f(w, g, s1, s2)` with two state tensors of the parameter's shape.
+/// `f(w, g, s1, s2)` with two state tensors of the parameter's shape, each
+/// state value then stored [`flushed`].
 pub(crate) fn update2<T: Float>(
     param: ArrayViewMutD<'_, T>,
     grad: ArrayViewD<'_, T>,
     (s1, s2): (&mut ArrayD<T>, &mut ArrayD<T>),
     f: impl Fn(&mut T, T, &mut T, &mut T) + Send + Sync,
 ) {
-    let body = |w: &mut T, &g: &T, a: &mut T, b: &mut T| f(w, g, a, b);
+    let body = |w: &mut T, &g: &T, a: &mut T, b: &mut T| {
+        f(w, g, a, b);
+        *a = flushed(*a);
+        *b = flushed(*b);
+    };
     match (
         flat(param),
         flat_ref(grad.view()),

@@ -60,7 +60,7 @@ impl Rule<1> for MomentumConfig {
     ) {
         let (lr, alpha) = (T::cast(self.lr), T::cast(self.momentum));
         elementwise::update1(param, grad, v, |w, g, v| {
-            *v = elementwise::flushed(alpha * *v - lr * g);
+            *v = alpha * *v - lr * g;
             *w += *v;
         });
     }

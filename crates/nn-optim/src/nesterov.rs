@@ -52,7 +52,7 @@ impl Rule<1> for NesterovConfig {
     ) {
         let (lr, alpha) = (T::cast(self.0.lr), T::cast(self.0.momentum));
         elementwise::update1(param, grad, v, |w, g, v| {
-            *v = elementwise::flushed(alpha * *v - lr * g);
+            *v = alpha * *v - lr * g;
             *w += alpha * *v - lr * g;
         });
     }

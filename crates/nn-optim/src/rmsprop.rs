@@ -57,7 +57,7 @@ impl Rule<1> for RmsPropConfig {
         let (rho, guard) = (T::cast(self.decay_rate), T::cast(DIVISION_GUARD));
         let [h] = state;
         elementwise::update1(param, grad, h, |w, g, h| {
-            *h = elementwise::flushed(rho * *h + (T::one() - rho) * g * g);
+            *h = rho * *h + (T::one() - rho) * g * g;
             *w -= lr * g / (h.sqrt() + guard);
         });
     }
