@@ -96,9 +96,13 @@ pub mod fuzz {
 
     /// An MNIST folder: the input is split into the four files (each part
     /// prefixed by its length, u16 little-endian), written to a temporary
-    /// folder, and loaded with the book's options and as images.
+    /// folder (removed afterwards), and loaded with the book's options and
+    /// as images.
     pub fn mnist_folder(data: &[u8]) {
-        let dir = std::env::temp_dir().join(format!("nn-fuzz-mnist-{}", std::process::id()));
+        let Ok(scratch) = tempfile::Builder::new().prefix("nn-fuzz-mnist-").tempdir() else {
+            return;
+        };
+        let dir = scratch.path();
         let folder = dir.join("mnist");
         if std::fs::create_dir_all(&folder).is_err() {
             return;
@@ -116,8 +120,8 @@ pub mod fuzz {
             rest = tail;
             let _ = std::fs::write(folder.join(name), file);
         }
-        let _ = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::default());
-        let _ = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::images());
+        let _ = nn_data::mnist::<f32>(dir, &nn_data::LoadOptions::default());
+        let _ = nn_data::mnist::<f32>(dir, &nn_data::LoadOptions::images());
     }
 
     /// A pickle of NumPy arrays, read and put onto the notes' chapter-3

@@ -83,7 +83,6 @@ fn a_corrupt_mirror_is_skipped_and_the_next_one_used() {
     let (c, log_c) = serve(HashMap::new());
     download_files(&dir, &files, &[c], Timeouts::QUICK, &mut |_: &str| {}).unwrap();
     assert!(log_c.lock().unwrap().is_empty());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -175,7 +174,6 @@ fn the_real_mnist_files_pass_their_digests() {
     assert_eq!(paths.len(), 4);
     let mnist = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::default()).unwrap();
     assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Records what a download reports.
@@ -213,7 +211,6 @@ fn the_next_write_removes_temporaries_of_dead_processes() {
     assert_eq!(std::fs::read(&target).unwrap(), b"whole");
     assert_eq!(dead.exists(), !cfg!(target_os = "linux"));
     assert!(other.exists());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Each dataset has a mirror this build can reach, over https where both
@@ -290,5 +287,4 @@ fn an_https_mirror_without_https_says_why_it_is_skipped() {
         "{lines:?}"
     );
     assert!(dir.join("tls-idx1-ubyte.gz").exists());
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -158,7 +158,6 @@ fn broken_datasets_are_errors_that_name_the_file() {
         "{err}"
     );
     assert!(err.contains("nn data download mnist"), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Headers that describe no data: 0 images of 2³²−1 × 2³²−1 pixels (which

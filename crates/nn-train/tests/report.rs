@@ -8,12 +8,7 @@ use nn_optim::{Adam, AdamConfig};
 use nn_train::report::{evaluate_classes, write, ReportInput};
 use nn_train::{evaluate, train, Quiet, TrainConfig};
 
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("nn-report-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::Scratch;
 
 #[test]
 fn the_confusion_matrix_counts_what_evaluate_measures() {
@@ -71,9 +66,10 @@ fn the_confusion_matrix_counts_what_evaluate_measures() {
     assert_eq!(first.label, data.test.labels[first.index]);
 
     // The pictures: a two-layer network has no filters.
-    let dir = scratch("two-layer");
+    let scratch = Scratch::create();
+    let dir = scratch.path();
     let written = write(
-        &dir,
+        dir,
         ReportInput {
             net: &mut net,
             test: &data.test,
@@ -105,7 +101,6 @@ fn the_confusion_matrix_counts_what_evaluate_measures() {
         first.predicted,
         100.0 * first.confidence
     )));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -134,9 +129,10 @@ fn a_conv_net_shows_its_filters_before_and_after() {
     };
     train(&mut net, &mut adam, &data, &config, &mut Quiet).unwrap();
     assert_ne!(nn_train::report::first_filters(&mut net).unwrap(), before);
-    let dir = scratch("conv");
+    let scratch = Scratch::create();
+    let dir = scratch.path();
     write(
-        &dir,
+        dir,
         ReportInput {
             net: &mut net,
             test: &data.test,
@@ -152,7 +148,6 @@ fn a_conv_net_shows_its_filters_before_and_after() {
     assert_eq!(png_size(&dir.join("filters.png")), (one.0, 2 * one.1));
     let svg = std::fs::read_to_string(dir.join("filters.svg")).unwrap();
     assert!(svg.contains(">before training<") && svg.contains(">after training<"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// (width, height) of a PNG file, from its header.

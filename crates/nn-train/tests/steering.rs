@@ -175,8 +175,8 @@ fn resuming_from_a_checkpoint_gives_the_uninterrupted_run_bit_for_bit() {
         schedule: "cosine:4:0.0001".parse().unwrap(),
         ..TrainConfig::default()
     };
-    let dir = std::env::temp_dir().join(format!("nn-resume-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = crate::Scratch::create();
+    let dir = scratch.path();
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
