@@ -1,6 +1,6 @@
 //! Keeps ARCHITECTURE.md and the registries true (rust-analyzer's "tidy"):
 //! every source file is on the code map, `unsafe` stays in the kernel module,
-//! and every layer or optimizer defined is registered, which is what gives it
+//! scratch folders come from tempfile, and every layer or optimizer defined is registered, which is what gives it
 //! its gradient check and its place in the "every optimizer" tests.
 
 use std::path::{Path, PathBuf};
@@ -117,6 +117,26 @@ fn unsafe_code_lives_in_the_kernel_module_only() {
         found.is_empty(),
         "`{keyword}` outside nn-core/src/kernels: {found:?}"
     );
+}
+
+/// Tests, examples and fuzz targets write only into folders from tempfile,
+/// which removes them when they end: nothing is left behind in the
+/// system's temporary folder (there were 325 `nn-*` folders there once).
+#[test]
+fn scratch_folders_come_from_tempfile() {
+    let call = concat!("temp", "_dir()");
+    let mut found = Vec::new();
+    for dir in ["crates", "xtask", "tests", "benches", "fuzz/fuzz_targets"] {
+        for file in rust_files(&root().join(dir)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                if line.split("//").next().unwrap_or("").contains(call) {
+                    found.push(format!("{}:{}", file.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "`{call}` instead of tempfile: {found:?}");
 }
 
 /// The type names in `impl {trait_head}... for Name` across the sources.

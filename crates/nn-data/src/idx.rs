@@ -256,8 +256,7 @@ mod tests {
     /// any data is read.
     #[test]
     fn a_gzip_bomb_is_not_inflated_past_its_header() {
-        let dir = std::env::temp_dir().join(format!("nn-idx-bomb-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
         for (dims, want) in [
             (&[2u32, 2][..], "more data follows the 4 bytes the header's dimensions (2, 2) announce"),
             (
@@ -273,7 +272,7 @@ mod tests {
             }
             let gz = gz.finish().unwrap();
             assert!(gz.len() < 200_000, "{}", gz.len());
-            let bomb = dir.join("bomb.gz");
+            let bomb = dir.path().join("bomb.gz");
             std::fs::write(&bomb, &gz).unwrap();
             let err = read_idx(&bomb).unwrap_err().to_string();
             assert_eq!(err, format!("{}: {want}", bomb.display()));
@@ -291,27 +290,24 @@ mod tests {
             err.to_string(),
             "big.gz: decompresses to more than 268435456 bytes, the most nn reads"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn gzip_files_are_read_and_corrupt_ones_rejected() {
-        let dir = std::env::temp_dir().join(format!("nn-idx-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let raw = idx(&[2, 3], &[9, 8, 7, 6, 5, 4]);
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&raw).unwrap();
         let gz = gz.finish().unwrap();
-        let good = dir.join("good.gz");
+        let good = dir.path().join("good.gz");
         std::fs::write(&good, &gz).unwrap();
         assert_eq!(read_idx(&good).unwrap().data, [9, 8, 7, 6, 5, 4]);
-        let bad = dir.join("bad.gz");
+        let bad = dir.path().join("bad.gz");
         std::fs::write(&bad, &gz[..gz.len() - 10]).unwrap();
         let err = read_idx(&bad).unwrap_err().to_string();
         assert!(
             err.starts_with(&format!("{}: not a valid gzip file", bad.display())),
             "{err}"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -346,7 +346,8 @@ fn network_files_are_read_within_bounds() {
         e,
         "/dev/zero: not a regular file (a device or a pipe), so it is not read"
     );
-    let big = std::env::temp_dir().join(format!("nn-big-{}.toml", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
     std::fs::write(&big, vec![b'#'; (1 << 20) + 1]).unwrap();
     let e = NetworkSpec::read(&big).unwrap_err().to_string();
     assert_eq!(
@@ -356,5 +357,4 @@ fn network_files_are_read_within_bounds() {
             big.display()
         )
     );
-    std::fs::remove_file(&big).unwrap();
 }

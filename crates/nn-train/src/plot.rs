@@ -308,9 +308,8 @@ mod tests {
             epochs: vec![record(1, 0.96)],
             ..History::default()
         };
-        let dir = std::env::temp_dir().join(format!("nn-plot-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("curves.svg");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("curves.svg");
         training_curves(&path, &history, "t").unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         for label in ["each mini-batch", "mean of 51 around it", "train", "test"] {
@@ -321,6 +320,5 @@ mod tests {
         }
         // One epoch still shows its points.
         assert!(svg.matches("<circle").count() >= 2);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -23,7 +23,9 @@ fn main() -> nn::Result<()> {
     let config = TrainConfig::with_epochs(2);
     train(&mut net, adam.as_mut(), &subset, &config, &mut Quiet)?;
     let accuracy = evaluate(&mut net, &data.test, None)?;
-    let path = std::env::temp_dir().join("custom_cnn.safetensors");
+    // A folder of its own, removed (with the file) when `dir` is dropped.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("custom_cnn.safetensors");
     checkpoint::save(&path, &mut net, None, &Default::default())?;
     let mut loaded = Checkpoint::read(&path)?.network::<f32>()?;
     assert_eq!(evaluate(&mut loaded, &data.test, None)?, accuracy);
