@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use nn_data::{
     download, download_files, sha256_hex, Error, Mirror, Remote, RemoteFile, Timeouts, HTTPS,
 };
-use support::{gzip, idx, serve, temp_dir};
+use support::{gzip, idx, serve};
 
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
@@ -41,10 +41,11 @@ fn a_corrupt_mirror_is_skipped_and_the_next_one_used() {
         ("/data/labels-idx1-ubyte.gz".to_string(), gzip(&labels)),
         ("/data/images-idx3-ubyte.gz".to_string(), gzip(&images)),
     ]));
-    let dir = temp_dir("download");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let mut lines = Vec::new();
     let paths = download_files(
-        &dir,
+        dir,
         &files,
         &[a.clone(), format!("{b}/data/")],
         Timeouts::QUICK,
@@ -73,7 +74,7 @@ fn a_corrupt_mirror_is_skipped_and_the_next_one_used() {
         ["/labels-idx1-ubyte.gz", "/images-idx3-ubyte.gz"]
     );
     // No temporary file is left behind.
-    let names: Vec<String> = std::fs::read_dir(&dir)
+    let names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -81,7 +82,7 @@ fn a_corrupt_mirror_is_skipped_and_the_next_one_used() {
 
     // A second run finds both files intact and asks no mirror.
     let (c, log_c) = serve(HashMap::new());
-    download_files(&dir, &files, &[c], Timeouts::QUICK, &mut |_: &str| {}).unwrap();
+    download_files(dir, &files, &[c], Timeouts::QUICK, &mut |_: &str| {}).unwrap();
     assert!(log_c.lock().unwrap().is_empty());
 }
 
@@ -101,8 +102,9 @@ fn when_every_mirror_fails_the_error_says_what_to_do() {
         sha256: "00ff",
     };
     // Two levels that do not exist yet: neither is left behind empty.
-    let parent = temp_dir("download-fails");
-    std::fs::remove_dir_all(&parent).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let parent = scratch.path();
+    std::fs::remove_dir_all(parent).unwrap();
     let dir = parent.join("mnist");
     let err = download_files(
         &dir,
@@ -163,16 +165,17 @@ fn the_real_mnist_files_pass_their_digests() {
         })
         .collect();
     let (mirror, _) = serve(files);
-    let dir = temp_dir("download-mnist");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let mut report = Bytes::default();
-    let paths = download(Remote::Mnist, &dir, &[mirror], Timeouts::QUICK, &mut report).unwrap();
+    let paths = download(Remote::Mnist, dir, &[mirror], Timeouts::QUICK, &mut report).unwrap();
     // A progress bar per file: each transfer announced with its length and finished.
     assert_eq!(report.started.len(), 4);
     assert!(report.started.iter().all(|(_, total)| total.is_some()));
     assert_eq!(report.finished, 4);
     assert_eq!(Some(report.last), report.started[3].1);
     assert_eq!(paths.len(), 4);
-    let mnist = nn_data::mnist::<f32>(&dir, &nn_data::LoadOptions::default()).unwrap();
+    let mnist = nn_data::mnist::<f32>(dir, &nn_data::LoadOptions::default()).unwrap();
     assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
 }
 
@@ -201,7 +204,8 @@ impl nn_data::Report for Bytes {
 /// file removes it when that process is gone, and keeps other files.
 #[test]
 fn the_next_write_removes_temporaries_of_dead_processes() {
-    let dir = temp_dir("stale-parts");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let target = dir.join("model.safetensors");
     let dead = dir.join(".model.safetensors.part-4000000000");
     let other = dir.join(".other.part-4000000000");
@@ -270,10 +274,11 @@ fn an_https_mirror_without_https_says_why_it_is_skipped() {
         "/tls-idx1-ubyte.gz".to_string(),
         gzip(&content),
     )]));
-    let dir = temp_dir("download-https");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let mut lines = Vec::new();
     download_files(
-        &dir,
+        dir,
         &[file],
         &["https://127.0.0.1:9/".to_string(), a],
         Timeouts::QUICK,

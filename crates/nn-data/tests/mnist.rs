@@ -5,7 +5,7 @@ mod support;
 use std::path::Path;
 
 use nn_data::{fashion_mnist, mnist, Error, LoadOptions};
-use support::{gzip, idx, temp_dir};
+use support::{gzip, idx};
 
 fn data_dir() -> Option<std::path::PathBuf> {
     match std::env::var_os("NN_DATA_DIR").filter(|v| !v.is_empty()) {
@@ -78,18 +78,19 @@ fn write_set(dir: &Path, n: u32, m: u32) {
 
 #[test]
 fn broken_datasets_are_errors_that_name_the_file() {
-    let dir = temp_dir("broken");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let folder = dir.join("mnist");
 
     // A well-formed tiny set loads (gzipped images, plain labels).
-    write_set(&dir, 5, 5);
-    let ok = mnist::<f32>(&dir, &LoadOptions::default()).unwrap();
+    write_set(dir, 5, 5);
+    let ok = mnist::<f32>(dir, &LoadOptions::default()).unwrap();
     assert_eq!(ok.train.images.shape(), &[5, 4]);
     assert!((ok.train.images[[0, 0]] - 128.0 / 255.0).abs() < 1e-7);
 
     // 5 images but 4 labels (the 60,000 against 59,999 case).
-    write_set(&dir, 5, 4);
-    let err = mnist::<f32>(&dir, &LoadOptions::default()).unwrap_err();
+    write_set(dir, 5, 4);
+    let err = mnist::<f32>(dir, &LoadOptions::default()).unwrap_err();
     assert!(matches!(
         err,
         Error::Mismatch {
@@ -108,11 +109,11 @@ fn broken_datasets_are_errors_that_name_the_file() {
     );
 
     // A truncated image file (the gzip stream cut short).
-    write_set(&dir, 5, 5);
+    write_set(dir, 5, 5);
     let path = folder.join("train-images-idx3-ubyte.gz");
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    let err = mnist::<f32>(&dir, &LoadOptions::default())
+    let err = mnist::<f32>(dir, &LoadOptions::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -122,7 +123,7 @@ fn broken_datasets_are_errors_that_name_the_file() {
 
     // Data shorter than the header announces.
     std::fs::write(&path, gzip(&idx(&[5, 2, 2], &[1; 19]))).unwrap();
-    let err = mnist::<f32>(&dir, &LoadOptions::default())
+    let err = mnist::<f32>(dir, &LoadOptions::default())
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -134,13 +135,13 @@ fn broken_datasets_are_errors_that_name_the_file() {
     );
 
     // A label that is not a digit.
-    write_set(&dir, 5, 5);
+    write_set(dir, 5, 5);
     std::fs::write(
         folder.join("t10k-labels-idx1-ubyte"),
         idx(&[5], &[1, 2, 3, 10, 4]),
     )
     .unwrap();
-    let err = mnist::<f32>(&dir, &LoadOptions::default())
+    let err = mnist::<f32>(dir, &LoadOptions::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -150,7 +151,7 @@ fn broken_datasets_are_errors_that_name_the_file() {
 
     // A missing file says what to do.
     std::fs::remove_file(folder.join("t10k-labels-idx1-ubyte")).unwrap();
-    let err = mnist::<f32>(&dir, &LoadOptions::default())
+    let err = mnist::<f32>(dir, &LoadOptions::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -165,7 +166,8 @@ fn broken_datasets_are_errors_that_name_the_file() {
 /// network "trained" on) are refused, naming the file.
 #[test]
 fn empty_and_sizeless_image_sets_are_refused() {
-    let dir = temp_dir("empty");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("mnist").join("train-images-idx3-ubyte.gz");
     for (dims, what) in [
         (
@@ -174,9 +176,9 @@ fn empty_and_sizeless_image_sets_are_refused() {
         ),
         ([5, 0, 0], "5 images of 0×0 pixels"),
     ] {
-        write_set(&dir, 5, 5);
+        write_set(dir, 5, 5);
         std::fs::write(&path, gzip(&idx(&dims, &[]))).unwrap();
-        let err = mnist::<f32>(&dir, &LoadOptions::default())
+        let err = mnist::<f32>(dir, &LoadOptions::default())
             .unwrap_err()
             .to_string();
         assert_eq!(

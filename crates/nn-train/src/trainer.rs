@@ -460,11 +460,11 @@ fn spare_core() -> bool {
 ///
 /// Gathering a batch reads its rows from all over the training set: for the
 /// two-layer network on MNIST that is 40 µs of a 240 µs step spent waiting
-/// for memory (one Zen 4 core). With `loader` (when there is a [`spare_core`]: `nn train
-/// --threads 1` on two cores), a loader thread gathers the next batch while
-/// `step` trains on this one, as a PyTorch `DataLoader` worker does;
-/// otherwise the batches are gathered in turn. The batches, and so the
-/// results, are the same either way.
+/// for memory (one Zen 4 core). With `loader` (when there is a
+/// [`spare_core`]: `nn train --threads 1` on two cores), a loader thread
+/// gathers the next batch while `step` trains on this one, as a PyTorch
+/// `DataLoader` worker does; otherwise the batches are gathered in turn.
+/// The batches, and so the results, are the same either way.
 fn for_each_batch<T: Float>(
     train: &Split<T>,
     batches: impl Iterator<Item = Vec<usize>> + Send,

@@ -10,8 +10,6 @@ use nn_layers::{MultiLayerNet, TwoLayerNet};
 use nn_optim::{Adam, AdamConfig, Optimizer};
 use nn_train::{checkpoint, Checkpoint, Error};
 
-use crate::Scratch;
-
 fn batch() -> (Tensor<f32>, Vec<usize>) {
     (
         uniform(ndarray::IxDyn(&[8, 12]), 0.0, 1.0, &mut seeded(3)).unwrap(),
@@ -21,7 +19,7 @@ fn batch() -> (Tensor<f32>, Vec<usize>) {
 
 #[test]
 fn a_saved_network_comes_back_identical() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let spec = MultiLayerNet {
         input_size: 12,
         hidden_sizes: vec![10, 6],
@@ -38,7 +36,7 @@ fn a_saved_network_comes_back_identical() {
         net.gradient(&x, &t).unwrap();
         adam.step(&mut net).unwrap();
     }
-    let path = scratch.join("mln.safetensors");
+    let path = scratch.path().join("mln.safetensors");
     checkpoint::save(
         &path,
         &mut net,
@@ -70,7 +68,7 @@ fn a_saved_network_comes_back_identical() {
 
 #[test]
 fn a_different_architecture_is_refused_with_every_difference() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let mut small = TwoLayerNet {
         input_size: 12,
         hidden_size: 5,
@@ -79,7 +77,7 @@ fn a_different_architecture_is_refused_with_every_difference() {
     }
     .build::<f32>(0)
     .unwrap();
-    let path = scratch.join("small.safetensors");
+    let path = scratch.path().join("small.safetensors");
     checkpoint::save(&path, &mut small, None, &BTreeMap::new()).unwrap();
     let mut other = TwoLayerNet {
         input_size: 12,
@@ -125,14 +123,14 @@ fn a_different_architecture_is_refused_with_every_difference() {
         err.contains("bn1.running_mean (5,) is missing from the checkpoint"),
         "{err}"
     );
-    std::fs::write(scratch.join("junk.safetensors"), b"not a checkpoint").unwrap();
-    let err = Checkpoint::read(&scratch.join("junk.safetensors"))
+    std::fs::write(scratch.path().join("junk.safetensors"), b"not a checkpoint").unwrap();
+    let err = Checkpoint::read(&scratch.path().join("junk.safetensors"))
         .unwrap_err()
         .to_string();
     assert!(err.contains("not a safetensors file"), "{err}");
     // A safetensors file without nn's description (another tool's, or nn's
     // format 1) is refused with a reason.
-    let foreign = scratch.join("foreign.safetensors");
+    let foreign = scratch.path().join("foreign.safetensors");
     let data = [0u8; 8];
     let view =
         safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2], &data).unwrap();
@@ -153,7 +151,7 @@ fn a_different_architecture_is_refused_with_every_difference() {
 
 #[test]
 fn optimizer_state_is_saved_and_resumes_exactly() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let spec = TwoLayerNet {
         input_size: 12,
         hidden_size: 6,
@@ -167,7 +165,7 @@ fn optimizer_state_is_saved_and_resumes_exactly() {
         net.gradient(&x, &t).unwrap();
         adam.step(&mut net).unwrap();
     }
-    let path = scratch.join("resume.safetensors");
+    let path = scratch.path().join("resume.safetensors");
     checkpoint::save(&path, &mut net, Some(&adam), &BTreeMap::new()).unwrap();
     let ckpt = Checkpoint::read(&path).unwrap();
     assert_eq!(ckpt.metadata()["optimizer"], "Adam");
@@ -196,7 +194,7 @@ fn optimizer_state_is_saved_and_resumes_exactly() {
 /// Python is absent.
 #[test]
 fn python_safetensors_reads_a_checkpoint() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let python = ["python3", "python"].into_iter().find(|p| {
         Command::new(p)
             .arg("--version")
@@ -251,7 +249,7 @@ fn python_safetensors_reads_a_checkpoint() {
     }
     .build::<f32>(5)
     .unwrap();
-    let path = scratch.join("for-python.safetensors");
+    let path = scratch.path().join("for-python.safetensors");
     checkpoint::save(&path, &mut net, None, &BTreeMap::new()).unwrap();
     let script = "import sys\nfrom safetensors.numpy import load_file\nfrom safetensors import safe_open\n\
                   d = load_file(sys.argv[1])\n\
@@ -293,7 +291,12 @@ fn python_safetensors_reads_a_checkpoint() {
 
 /// A safetensors file holding `tensors` (f32, all zeros) whose metadata
 /// carries the network description `network` (TOML, converted to JSON).
-fn crafted(scratch: &Scratch, name: &str, network: &str, tensors: &[(&str, &[usize])]) -> PathBuf {
+fn crafted(
+    scratch: &tempfile::TempDir,
+    name: &str,
+    network: &str,
+    tensors: &[(&str, &[usize])],
+) -> PathBuf {
     let spec = nn_model::NetworkSpec::from_toml(network, "test").unwrap();
     let data: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
@@ -318,7 +321,7 @@ fn crafted(scratch: &Scratch, name: &str, network: &str, tensors: &[(&str, &[usi
         ("format".to_string(), "nn-checkpoint-2".to_string()),
     ]);
     let bytes = safetensors::serialize(views, Some(metadata)).unwrap();
-    let path = scratch.join(name);
+    let path = scratch.path().join(name);
     std::fs::write(&path, bytes).unwrap();
     path
 }
@@ -337,7 +340,7 @@ fn network_error(path: &std::path::Path) -> String {
 /// panic).
 #[test]
 fn a_checkpoints_claims_are_checked_against_its_tensors_first() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let huge = crafted(
         &scratch,
         "huge.safetensors",
@@ -393,7 +396,7 @@ fn a_device_is_not_read_as_a_checkpoint() {
 /// (the metadata used to be written in hash-map order).
 #[test]
 fn the_same_training_gives_the_same_bytes_on_any_thread_count() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let files: Vec<Vec<u8>> = [1, 2, 2, 1]
         .into_iter()
         .enumerate()
@@ -418,7 +421,7 @@ fn the_same_training_gives_the_same_bytes_on_any_thread_count() {
                     net.gradient(&x, &t).unwrap();
                     adam.step(&mut net).unwrap();
                 }
-                let path = scratch.join(&format!("same-{i}.safetensors"));
+                let path = scratch.path().join(format!("same-{i}.safetensors"));
                 let extra = BTreeMap::from([
                     ("model".to_string(), "test".to_string()),
                     ("seed".to_string(), "4".to_string()),

@@ -3,8 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::Scratch;
-
 /// Runs `nn` offline, in a scratch folder of its own (run folders land
 /// there, and go with it).
 fn nn(args: &[&str]) -> Output {
@@ -13,12 +11,12 @@ fn nn(args: &[&str]) -> Output {
 
 /// [`nn`] with more environment variables.
 fn nn_with(args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let cwd = Scratch::create();
+    let cwd = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_nn"))
         .args(args)
         .env("NN_OFFLINE", "1")
         // No MNIST unless a test names a --data-dir.
-        .env("NN_DATA_DIR", cwd.join("no-data"))
+        .env("NN_DATA_DIR", cwd.path().join("no-data"))
         .env_remove("NN_KERNEL")
         .envs(vars.iter().copied())
         .current_dir(cwd.path())
@@ -87,9 +85,9 @@ fn every_command_has_complete_help() {
 
 #[test]
 fn train_save_and_eval_a_small_network() {
-    let scratch = Scratch::create();
-    let save = scratch.join("two-layer.safetensors");
-    let plot = scratch.join("two-layer.svg");
+    let scratch = tempfile::tempdir().unwrap();
+    let save = scratch.path().join("two-layer.safetensors");
+    let plot = scratch.path().join("two-layer.svg");
     let out = nn(&[
         "train",
         "--model",
@@ -130,7 +128,7 @@ fn train_save_and_eval_a_small_network() {
     // Not a terminal: one plain line per epoch.
     assert!(stderr.contains("epoch 1/1: loss "), "{stderr}");
     assert!(std::fs::read_to_string(&plot).unwrap().starts_with("<svg"));
-    let report = scratch.join("eval-report");
+    let report = scratch.path().join("eval-report");
     let out = nn(&[
         "eval",
         "--weights",
@@ -300,7 +298,7 @@ fn number_after<'a>(text: &'a str, label: &str) -> &'a str {
 /// evaluated from the checkpoint alone with the accuracy training printed.
 #[test]
 fn a_network_file_is_trained_saved_and_evaluated() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let out = nn(&["model", "show", "simple-conv"]);
     assert!(out.status.success());
     let shown = String::from_utf8(out.stdout).unwrap();
@@ -311,9 +309,9 @@ fn a_network_file_is_trained_saved_and_evaluated() {
         1,
     );
     assert_ne!(edited, shown.replacen("filters = 30", "filters = 16", 1));
-    let file = scratch.join("my.toml");
+    let file = scratch.path().join("my.toml");
     std::fs::write(&file, edited).unwrap();
-    let save = scratch.join("my.safetensors");
+    let save = scratch.path().join("my.safetensors");
     let out = nn(&[
         "train",
         "--model",
@@ -364,7 +362,7 @@ fn a_network_file_is_trained_saved_and_evaluated() {
 /// measured.
 #[test]
 fn nn_eval_reads_a_network_assembled_in_rust() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     use nn_conv::{Convolution, Pooling};
     use nn_core::{init::Init, rng::seeded};
     use nn_data::{digits, DigitsConfig, LoadOptions, Sampling};
@@ -402,7 +400,7 @@ fn nn_eval_reads_a_network_assembled_in_rust() {
     .unwrap();
     let accuracy = nn_train::evaluate(&mut net, &data.test, None).unwrap();
     assert!(accuracy > 0.5, "it learned something: {accuracy}");
-    let save = scratch.join("assembled.safetensors");
+    let save = scratch.path().join("assembled.safetensors");
     nn_train::checkpoint::save(&save, &mut net, None, &Default::default()).unwrap();
     let out = nn(&["eval", "--weights", save.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -423,7 +421,7 @@ fn nn_eval_reads_a_network_assembled_in_rust() {
 /// names the file, the layer (position and name), and the field or shapes.
 #[test]
 fn errors_in_a_network_file_name_the_file_layer_and_field() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let cases = [
         (
             "input = [1, 28, 28]\n[[layers]]\nkind = \"conv\"\nfilters = 30\nkernel = [5, 5]\n\
@@ -444,7 +442,7 @@ fn errors_in_a_network_file_name_the_file_layer_and_field() {
         ),
     ];
     for (i, (text, expected)) in cases.into_iter().enumerate() {
-        let file = scratch.join(&format!("bad{i}.toml"));
+        let file = scratch.path().join(format!("bad{i}.toml"));
         std::fs::write(&file, text).unwrap();
         let out = nn(&[
             "train",
@@ -468,8 +466,8 @@ fn errors_in_a_network_file_name_the_file_layer_and_field() {
 /// nothing on disk changes.
 #[test]
 fn outputs_are_checked_before_training() {
-    let scratch = Scratch::create();
-    let same = scratch.join("same.out");
+    let scratch = tempfile::tempdir().unwrap();
+    let same = scratch.path().join("same.out");
     std::fs::write(&same, b"the user's file").unwrap();
     let s = same.to_str().unwrap();
     let out = nn(&["train", "--model", "two-layer", "--save", s, "--plot", s]);
@@ -495,7 +493,7 @@ fn outputs_are_checked_before_training() {
         "error: nn train: --plot /no/such/dir/curves.svg: the folder does not exist\n"
     );
     // The folder of run folders is checked as early: a file is not one.
-    let file = scratch.join("not-a-folder");
+    let file = scratch.path().join("not-a-folder");
     std::fs::write(&file, "x").unwrap();
     let runs = file.join("runs");
     let out = nn(&["train", "--runs", runs.to_str().unwrap()]);
@@ -514,12 +512,12 @@ fn outputs_are_checked_before_training() {
 /// a gzip bomb are one-line errors with exit code 1, not an abort.
 #[test]
 fn hostile_files_fail_cleanly_under_a_memory_limit() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     if !std::path::Path::new("/bin/sh").exists() {
         eprintln!("skipping: no /bin/sh for ulimit");
         return;
     }
-    let dir = scratch.join("hostile");
+    let dir = scratch.path().join("hostile");
     std::fs::create_dir_all(dir.join("mnist")).unwrap();
     let regressions =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
@@ -563,11 +561,13 @@ fn hostile_files_fail_cleanly_under_a_memory_limit() {
 /// Same seed and command, 1 thread or 2: the same checkpoint, byte for byte.
 #[test]
 fn the_same_command_writes_the_same_bytes_on_1_and_2_threads() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let files: Vec<Vec<u8>> = ["1", "2"]
         .into_iter()
         .map(|threads| {
-            let save = scratch.join(&format!("threads-{threads}.safetensors"));
+            let save = scratch
+                .path()
+                .join(format!("threads-{threads}.safetensors"));
             let out = nn(&[
                 "train",
                 "--model",
@@ -610,14 +610,14 @@ fn book_weights() -> Option<PathBuf> {
 
 #[test]
 fn the_books_weights_import_evaluate_and_export() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let (Some(weights), Some(data)) = (book_weights(), std::env::var_os("NN_DATA_DIR")) else {
         eprintln!("skipping: needs the book's weights (../shared/book-weights) and NN_DATA_DIR");
         return;
     };
     let data = data.to_str().unwrap().to_string();
     let pkl = weights.join("params.pkl");
-    let save = scratch.join("book-simple-conv.safetensors");
+    let save = scratch.path().join("book-simple-conv.safetensors");
     let out = nn(&[
         "import",
         pkl.to_str().unwrap(),
@@ -652,7 +652,7 @@ fn the_books_weights_import_evaluate_and_export() {
         stdout.contains("simple-conv network, test accuracy on mnist 0.9890 (10000 samples)"),
         "{stdout}"
     );
-    let onnx = scratch.join("book-simple-conv.onnx");
+    let onnx = scratch.path().join("book-simple-conv.onnx");
     let out = nn(&[
         "export",
         "--weights",
@@ -676,7 +676,7 @@ fn the_books_weights_import_evaluate_and_export() {
         "--model",
         "two-layer",
         "--save",
-        scratch.join("wrong.safetensors").to_str().unwrap(),
+        scratch.path().join("wrong.safetensors").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -690,14 +690,14 @@ fn the_books_weights_import_evaluate_and_export() {
     ] {
         assert!(stderr.contains(line), "{line} not in {stderr}");
     }
-    assert!(!scratch.join("wrong.safetensors").exists());
+    assert!(!scratch.path().join("wrong.safetensors").exists());
 }
 
 #[test]
 fn a_pickle_that_would_run_code_is_refused() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     // pickle.dumps(os.system("ls")) as protocol 2 would write it.
-    let evil = scratch.join("evil.pkl");
+    let evil = scratch.path().join("evil.pkl");
     std::fs::write(
         &evil,
         b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00lsq\x00\x85R.",
@@ -709,7 +709,7 @@ fn a_pickle_that_would_run_code_is_refused() {
         "--model",
         "two-layer",
         "--save",
-        scratch.join("evil.safetensors").to_str().unwrap(),
+        scratch.path().join("evil.safetensors").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -718,7 +718,7 @@ fn a_pickle_that_would_run_code_is_refused() {
         stderr.contains("at byte 2: refers to the Python global `posix.system`"),
         "{stderr}"
     );
-    assert!(!scratch.join("evil.safetensors").exists());
+    assert!(!scratch.path().join("evil.safetensors").exists());
 }
 
 /// `nn train --epochs 2`, then `--resume` to 3, writes the same checkpoint,
@@ -726,7 +726,7 @@ fn a_pickle_that_would_run_code_is_refused() {
 /// hold-out carry over, and each epoch's line shows its rate.
 #[test]
 fn a_resumed_run_ends_with_the_bytes_of_an_uninterrupted_one() {
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let common = [
         "--model",
         "multi-layer",
@@ -759,7 +759,7 @@ fn a_resumed_run_ends_with_the_bytes_of_an_uninterrupted_one() {
         assert!(out.status.success(), "{stderr}");
         stderr
     };
-    let whole = scratch.join("resume-whole.safetensors");
+    let whole = scratch.path().join("resume-whole.safetensors");
     let stderr = run("3", &whole, None);
     for line in [
         "epoch 1/3",
@@ -772,9 +772,9 @@ fn a_resumed_run_ends_with_the_bytes_of_an_uninterrupted_one() {
         assert!(stderr.contains(line), "{line} not in {stderr}");
     }
     assert!(stderr.contains("59000 train, 1000 validation"), "{stderr}");
-    let part = scratch.join("resume-part.safetensors");
+    let part = scratch.path().join("resume-part.safetensors");
     run("2", &part, None);
-    let resumed = scratch.join("resume-rest.safetensors");
+    let resumed = scratch.path().join("resume-rest.safetensors");
     let stderr = run("3", &resumed, Some(&part));
     assert!(stderr.contains("resuming multi-layer"), "{stderr}");
     assert!(stderr.contains("epochs 3 to 3"), "{stderr}");
@@ -803,8 +803,8 @@ fn a_resumed_run_ends_with_the_bytes_of_an_uninterrupted_one() {
 
 #[test]
 fn evaluating_on_another_dataset_than_the_one_trained_on_warns_in_one_line() {
-    let scratch = Scratch::create();
-    let save = scratch.join("digits-two-layer.safetensors");
+    let scratch = tempfile::tempdir().unwrap();
+    let save = scratch.path().join("digits-two-layer.safetensors");
     train_two_layer(&save, "20");
     let Some(data) = std::env::var_os("NN_DATA_DIR") else {
         eprintln!("skipping the MNIST half: NN_DATA_DIR is not set");
@@ -875,8 +875,8 @@ fn options_name_their_rule_for_zero_and_negative_numbers() {
 /// prints it; a second run leaves the first's files as they were.
 #[test]
 fn runs_never_overwrite_each_other() {
-    let scratch = Scratch::create();
-    let root = scratch.join("runs-twice");
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("runs-twice");
     let run = || {
         let out = nn(&[
             "train",
@@ -930,8 +930,8 @@ fn runs_never_overwrite_each_other() {
 /// checkpoint alone unless asked; the curves are still drawn.
 #[test]
 fn a_diverged_network_is_not_saved_without_save_anyway() {
-    let scratch = Scratch::create();
-    let save = scratch.join("diverged.safetensors");
+    let scratch = tempfile::tempdir().unwrap();
+    let save = scratch.path().join("diverged.safetensors");
     std::fs::write(&save, b"the user's earlier model").unwrap();
     let args = |extra: &'static str| {
         let mut a = vec![
@@ -1019,8 +1019,8 @@ fn download_offers_only_real_choices() {
 /// path gives the digit itself.
 #[test]
 fn predict_reads_pictures_as_the_tensor_path_does() {
-    let scratch = Scratch::create();
-    let save = scratch.join("predict.safetensors");
+    let scratch = tempfile::tempdir().unwrap();
+    let save = scratch.path().join("predict.safetensors");
     train_two_layer(&save, "1200");
     // The tensor path: the same test digits as `nn train` tested on.
     let data = nn_data::digits::<f32>(
@@ -1036,7 +1036,7 @@ fn predict_reads_pictures_as_the_tensor_path_does() {
         .network::<f32>()
         .unwrap();
     let probs = net.predict_proba(&data.test.images).unwrap();
-    let dir = scratch.join("predict-pictures");
+    let dir = scratch.path().join("predict-pictures");
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
     let mut expected = Vec::new();

@@ -8,8 +8,6 @@ use nn_optim::{Adam, AdamConfig};
 use nn_train::report::{evaluate_classes, write, ReportInput};
 use nn_train::{evaluate, train, Quiet, TrainConfig};
 
-use crate::Scratch;
-
 #[test]
 fn the_confusion_matrix_counts_what_evaluate_measures() {
     let data = digits::<f32>(
@@ -66,7 +64,7 @@ fn the_confusion_matrix_counts_what_evaluate_measures() {
     assert_eq!(first.label, data.test.labels[first.index]);
 
     // The pictures: a two-layer network has no filters.
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     let written = write(
         dir,
@@ -129,7 +127,7 @@ fn a_conv_net_shows_its_filters_before_and_after() {
     };
     train(&mut net, &mut adam, &data, &config, &mut Quiet).unwrap();
     assert_ne!(nn_train::report::first_filters(&mut net).unwrap(), before);
-    let scratch = Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     write(
         dir,

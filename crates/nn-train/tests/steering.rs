@@ -175,7 +175,7 @@ fn resuming_from_a_checkpoint_gives_the_uninterrupted_run_bit_for_bit() {
         schedule: "cosine:4:0.0001".parse().unwrap(),
         ..TrainConfig::default()
     };
-    let scratch = crate::Scratch::create();
+    let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()

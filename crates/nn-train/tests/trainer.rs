@@ -152,8 +152,8 @@ fn weights_that_overflow_on_the_last_step_are_divergence_and_never_saved() {
         nn_train::first_non_finite(&mut net).as_deref(),
         Some("affine2.bias")
     );
-    let scratch = crate::Scratch::create();
-    let path = scratch.join("nan.safetensors");
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("nan.safetensors");
     let err = nn_train::checkpoint::save(&path, &mut net, None, &Default::default())
         .unwrap_err()
         .to_string();

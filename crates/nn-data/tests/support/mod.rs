@@ -64,32 +64,3 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.write_all(bytes).unwrap();
     gz.finish().unwrap()
 }
-
-/// A fresh temporary directory for one test, removed with its contents
-/// when the test ends (or fails); it reads as the [`Path`](std::path::Path)
-/// of the folder.
-pub struct TempDir(tempfile::TempDir);
-
-impl std::ops::Deref for TempDir {
-    type Target = std::path::Path;
-
-    fn deref(&self) -> &std::path::Path {
-        self.0.path()
-    }
-}
-
-impl AsRef<std::path::Path> for TempDir {
-    fn as_ref(&self) -> &std::path::Path {
-        self.0.path()
-    }
-}
-
-/// A [`TempDir`] whose name starts with `nn-data-{name}`.
-pub fn temp_dir(name: &str) -> TempDir {
-    TempDir(
-        tempfile::Builder::new()
-            .prefix(&format!("nn-data-{name}-"))
-            .tempdir()
-            .unwrap(),
-    )
-}
